@@ -1,0 +1,58 @@
+# Every target installs what it needs itself, idempotently, on a fresh machine.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install -q --disable-pip-version-check
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: demo test lab bench lint install install-test graphviz chromium clean
+
+demo: install graphviz
+	$(VENV)/bin/explorer
+
+test: install-test graphviz chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+
+bench: install-bench graphviz
+	$(PY) tests/benchmarks/run_all.py
+
+lint: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(PIP) -e '.[test,bench]'
+	touch $@
+
+# Debian's packages: installed when missing and we are root, else say what to do.
+graphviz:
+	@command -v dot >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "graphviz's 'dot' is missing: install it (sudo apt-get install graphviz)"; exit 1; }; \
+	  apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  [ "$$(id -u)" = 0 ] || { echo "Chromium is missing: install it (sudo apt-get install chromium)"; exit 1; }; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) out .pytest_cache *.egg-info

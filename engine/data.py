@@ -1,0 +1,52 @@
+"""Datasets: scikit-learn's two moons (NumPy only) and the lecture's four samples."""
+
+import numpy as np
+
+# The lecture's dataset (chapter 12): four inputs of three features, targets +-1.
+LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def _random_state(seed):
+    """scikit-learn's check_random_state: None is NumPy's global generator."""
+    if seed is None:
+        return np.random.mtrand._rand
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.RandomState(seed)
+    raise TypeError(f"random_state must be None, an int or a RandomState, got {seed!r}")
+
+
+def make_moons(n_samples=100, *, shuffle=True, noise=None, random_state=None):
+    """Two interleaving half circles, as ``sklearn.datasets.make_moons``: the same
+    numbers for the same seed (with ``random_state=None`` it draws from NumPy's
+    global generator, so ``np.random.seed(1337)`` first gives micrograd's demo data).
+
+    Returns X, an (n, 2) float array, and y, an (n,) array of 0 and 1.
+    """
+    if isinstance(n_samples, tuple):
+        n_out, n_in = n_samples
+    elif isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool):
+        n_out = n_samples // 2
+        n_in = n_samples - n_out
+    else:
+        raise TypeError(f"n_samples must be an int or a pair of ints, got {n_samples!r}")
+    if n_out < 0 or n_in < 0:
+        raise ValueError(f"n_samples must be non-negative, got {n_samples!r}")
+    rng = _random_state(random_state)
+
+    outer_x = np.cos(np.linspace(0, np.pi, n_out))
+    outer_y = np.sin(np.linspace(0, np.pi, n_out))
+    inner_x = 1 - np.cos(np.linspace(0, np.pi, n_in))
+    inner_y = 1 - np.sin(np.linspace(0, np.pi, n_in)) - 0.5
+
+    X = np.vstack([np.append(outer_x, inner_x), np.append(outer_y, inner_y)]).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    if shuffle:
+        order = np.arange(X.shape[0])
+        rng.shuffle(order)
+        X, y = X[order], y[order]
+    if noise is not None:
+        X += rng.normal(scale=noise, size=X.shape)
+    return X, y

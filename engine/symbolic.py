@@ -1,0 +1,150 @@
+"""The symbolic views of a graph, built on demand from the same rule table.
+
+- ``symbol(v)``: the node's own SymPy symbol (its label, or an automatic name).
+- ``expr(v)``: the node as an expression in the variables: the rule table's
+  forward run with ``m = SYM`` over the graph in topological order.
+- ``chain_expr(v)``: d root/d v by the reverse sweep of ``backward()`` run
+  symbolically, with one symbol per intermediate node: at a tanh ``o`` the local
+  derivative reads ``1 - o**2``. This is the chain rule as the lecture writes it.
+- ``grad_expr(v)``: the same, expanded into the variables (each intermediate
+  symbol replaced by that node's ``expr``).
+- ``oracle(root, var)``: ``sympy.diff(root.expr, var.symbol)``, computed
+  independently of the sweep, to check it.
+
+Results are memoized on the nodes and rebuilt when a label changes. Every walk
+is iterative; SymPy's own printers may still recurse on very deep expressions.
+"""
+
+import itertools
+from fractions import Fraction
+
+import sympy
+
+from engine.rules import SYM
+from engine.value import EPOCH, topo_order
+
+_auto = itertools.count(1)
+
+
+def exact(x):
+    """A constant's SymPy form: 2.0 -> 2, 0.5 -> 1/2; other floats stay Floats."""
+    f = Fraction(x)
+    if f.denominator <= 1024:
+        return sympy.Rational(f.numerator, f.denominator)
+    return sympy.Float(x)
+
+
+def _memo(v):
+    """The node's memo dict, emptied of everything named after labels if one changed."""
+    m = v._memo
+    if m is None:
+        m = v._memo = {"epoch": EPOCH[0]}
+    elif m["epoch"] != EPOCH[0]:
+        m = v._memo = {"epoch": EPOCH[0], "auto": m.get("auto")}
+    return m
+
+
+def symbol(v):
+    """The node's symbol: its label (real), or v1, v2... for an unlabelled
+    variable and u1, u2... for an unlabelled result, numbered on first use."""
+    if v.is_constant:
+        return exact(v.data)
+    m = _memo(v)
+    if "symbol" not in m:
+        name = v.label
+        if not name:
+            if m.get("auto") is None:
+                m["auto"] = f"{'v' if v.is_variable else 'u'}{next(_auto)}"
+            name = m["auto"]
+        m["symbol"] = sympy.Symbol(name, real=True)
+    return m["symbol"]
+
+
+def _k(v):
+    return None if v._k is None else exact(v._k)
+
+
+def _check_names(nodes, kinds="variables"):
+    """Distinct nodes need distinct names, or the formulas would merge them."""
+    seen = {}
+    for v in nodes:
+        if v.is_variable or (kinds == "nodes" and not v.is_constant):
+            s = symbol(v)
+            if seen.setdefault(s.name, v) is not v:
+                raise ValueError(
+                    f"two different {kinds} are both named {s.name!r}: give them distinct labels"
+                )
+
+
+def expr(root):
+    """root as a SymPy expression in the variables' symbols."""
+    m = _memo(root)
+    if "expr" in m:
+        return m["expr"]
+    nodes = topo_order(root)
+    _check_names(nodes)
+    for v in nodes:
+        mv = _memo(v)
+        if "expr" not in mv:
+            if v._rule is None:
+                mv["expr"] = symbol(v)
+            else:
+                args = [_memo(c)["expr"] for c in v._prev]
+                mv["expr"] = v._rule.forward(SYM, *args, _k(v))
+    return _memo(root)["expr"]
+
+
+def local_partials(v):
+    """d v/d input for each input of v, in the chain-rule view (node symbols)."""
+    if v._rule is None:
+        return ()
+    args = [symbol(c) for c in v._prev]
+    return tuple(sympy.sympify(d) for d in v._rule.partials(SYM, symbol(v), *args, _k(v)))
+
+
+def _sweep(root):
+    """The reverse sweep of backward(), with symbols: {node: d root/d node}."""
+    m = _memo(root)
+    if "sweep" not in m:
+        nodes = topo_order(root)
+        _check_names(nodes, "nodes")
+        adj = {v: sympy.Integer(0) for v in nodes}
+        adj[root] = sympy.Integer(1)
+        for v in reversed(nodes):
+            if v._prev and adj[v] != 0:
+                for c, d in zip(v._prev, local_partials(v)):
+                    adj[c] += adj[v] * d
+        m["sweep"] = adj
+    return m["sweep"]
+
+
+def _root_of(v):
+    root = v._root() if v._root is not None else None
+    if root is None:
+        raise RuntimeError(
+            "no gradient formula yet: call backward() on the output first "
+            "(or the output of the last backward() has been freed)"
+        )
+    return root
+
+
+def chain_expr(v):
+    """d root/d v written with the intermediate nodes' symbols (root: last backward())."""
+    return _sweep(_root_of(v))[v]
+
+
+def grad_expr(v):
+    """d root/d v in closed form, in the variables (root: last backward())."""
+    root = _root_of(v)
+    m = _memo(v)
+    if m.get("grad_expr", (None,))[0] is not v._root:
+        chain = _sweep(root)[v]
+        expr(root)  # memoizes every node's expr in one walk
+        subs = {symbol(n): expr(n) for n in topo_order(root) if n._rule is not None}
+        m["grad_expr"] = (v._root, chain.xreplace(subs))
+    return m["grad_expr"][1]
+
+
+def oracle(root, var):
+    """The independent check: sympy.diff of root's whole expression by var's symbol."""
+    return sympy.diff(expr(root), symbol(var))

@@ -1,0 +1,284 @@
+"""Value: a scalar that remembers how it was computed, micrograd's API.
+
+A node holds its number (``data``), the gradient the last ``backward()`` left in it
+(``grad``), its inputs (``_prev``, ordered) and the rule that made it (``_rule``,
+from ``engine.rules``). It holds no closure, so a graph has no reference cycles
+and is freed by reference counting alone the moment it goes out of scope.
+
+Three kinds of node:
+- a *variable*: a ``Value`` the user makes; its symbol is its label;
+- a *constant*: a Python number met in an operation (``2 * a``); its SymPy form
+  is the exact number;
+- a *result*: made by an operation; it has a rule and inputs.
+
+The symbolic side (``symbol``, ``expr``, ``chain_expr``, ``grad_expr``) lives in
+``engine.symbolic`` and is only ever built on demand; the numeric path never
+touches SymPy.
+"""
+
+import math
+import numbers
+import weakref
+
+from engine.rules import NUM, RULES, DomainError
+
+_ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
+
+# Bumped whenever a label changes, so that memoized symbols and expressions,
+# which are named after labels, are rebuilt instead of going stale.
+EPOCH = [0]
+
+
+def _to_float(x, what="Value data"):
+    """A real number as a Python float; anything else is refused by name."""
+    if isinstance(x, Value):
+        raise TypeError(f"{what} must be a real number, got a Value: use the Value itself")
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"{what} must be a real number (int or float), got {type(x).__name__} {x!r}"
+        )
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x}")
+    return x
+
+
+def _exponent(k):
+    """A constant exponent, kept an int when it is one (so ``b**-1`` reads '**-1')."""
+    if isinstance(k, numbers.Integral) and not isinstance(k, bool):
+        return int(k)
+    return _to_float(k, "an exponent")
+
+
+def _lift(other):
+    """The operand as a node: a Value stays, a real number becomes a Constant."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return Constant(other)
+    return None
+
+
+def _apply(rule, children, k=None):
+    """Run a rule's forward on the children's data; a domain error names the inputs."""
+    xs = [c.data for c in children]
+    try:
+        out = rule.forward(NUM, *xs, k)
+    except (ArithmeticError, ValueError):
+        out = None
+    if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
+        why = rule.check(*xs, k) or f"{rule.name} is undefined at {xs}"
+        labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
+        raise DomainError(f"{why} (input {labels})")
+    return out
+
+
+def _result(rule, children, k=None):
+    v = _new(Value)
+    v.data = _apply(rule, children, k)
+    v.grad = 0.0
+    v._label = ""
+    v._prev = children
+    v._rule = rule
+    v._k = k
+    v._root = None
+    v._memo = None
+    return v
+
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar node of a computation graph."""
+
+    __slots__ = ("data", "grad", "_label", "_prev", "_rule", "_k", "_root", "_memo", "__weakref__")
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        if _children or _op:
+            raise TypeError("Value(data, label=...) makes a variable; results come from operations")
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self._label = str(label)
+        self._prev = ()
+        self._rule = None
+        self._k = None
+        self._root = None
+        self._memo = None
+
+    # -- naming --------------------------------------------------------------
+    @property
+    def label(self):
+        return self._label
+
+    @label.setter
+    def label(self, text):
+        self._label = str(text)
+        EPOCH[0] += 1
+
+    @property
+    def _op(self):
+        """micrograd's op string: '+', '*', '**2', 'tanh', 'ReLU', ... ('' for a leaf)."""
+        if self._rule is None:
+            return ""
+        return f"**{self._k}" if self._rule is _POWK else self._rule.name
+
+    @property
+    def is_constant(self):
+        return False
+
+    @property
+    def is_variable(self):
+        return self._rule is None and not self.is_constant
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    # -- arithmetic ----------------------------------------------------------
+    def __add__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _result(_ADD, (self, other))
+
+    def __mul__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _result(_MUL, (self, other))
+
+    def __pow__(self, other):
+        """``x ** k`` for a number k (micrograd's), or ``a ** b`` for a Value b (a > 0)."""
+        if isinstance(other, Value):
+            return _result(_POW, (self, other))
+        if _lift(other) is None:
+            return NotImplemented
+        return _result(_POWK, (self,), _exponent(other))
+
+    def __rpow__(self, other):  # 2 ** a
+        other = _lift(other)
+        return NotImplemented if other is None else _result(_POW, (other, self))
+
+    def __neg__(self):  # -a = a * -1
+        return self * -1
+
+    def __sub__(self, other):  # a - b = a + (-b)
+        other = _lift(other)
+        return NotImplemented if other is None else self + (-other)
+
+    def __rsub__(self, other):  # 1 - a = 1 + (-a)
+        other = _lift(other)
+        return NotImplemented if other is None else other + (-self)
+
+    def __truediv__(self, other):  # a / b = a * b**-1
+        other = _lift(other)
+        return NotImplemented if other is None else self * other**-1
+
+    def __rtruediv__(self, other):  # 1 / a = 1 * a**-1
+        other = _lift(other)
+        return NotImplemented if other is None else other * self**-1
+
+    __radd__ = __add__  # 0 + a, for sum()
+    __rmul__ = __mul__  # 2 * a
+
+    def exp(self):
+        return _result(RULES["exp"], (self,))
+
+    def log(self):
+        return _result(RULES["log"], (self,))
+
+    def tanh(self):
+        return _result(RULES["tanh"], (self,))
+
+    def relu(self):
+        return _result(RULES["ReLU"], (self,))
+
+    def sigmoid(self):
+        return _result(RULES["sigmoid"], (self,))
+
+    # -- the numeric sweeps --------------------------------------------------
+    def backward(self):
+        """Reverse-mode: seed d self/d self = 1, then, from the output back to the
+        leaves, add each node's ``grad * d node/d input`` into every input's grad.
+        Gradients accumulate (``+=``), as in micrograd and PyTorch."""
+        root = weakref.ref(self)
+        self.grad = 1.0
+        for v in reversed(topo_order(self)):
+            v._root = root
+            prev = v._prev
+            if not prev:
+                continue
+            g = v.grad
+            if len(prev) == 2:
+                a, b = prev
+                da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
+                a.grad += da * g
+                b.grad += db * g
+            else:
+                (x,) = prev
+                (dx,) = v._rule.partials(NUM, v.data, x.data, v._k)
+                x.grad += dx * g
+
+    def forward(self):
+        """Recompute every node's data from the leaves' current data; returns ours."""
+        for v in topo_order(self):
+            if v._prev:
+                v.data = _apply(v._rule, v._prev, v._k)
+        return self.data
+
+    def zero_grad(self):
+        """Set the grad of every node of this graph to 0."""
+        for v in topo_order(self):
+            v.grad = 0.0
+
+    # -- the symbolic views (engine.symbolic) --------------------------------
+    @property
+    def symbol(self):
+        """This node's own SymPy symbol: its label, or an automatic name."""
+        from engine.symbolic import symbol
+
+        return symbol(self)
+
+    @property
+    def expr(self):
+        """This node's SymPy expression in the variables' symbols."""
+        from engine.symbolic import expr
+
+        return expr(self)
+
+    @property
+    def chain_expr(self):
+        """d root/d self, written with the intermediate nodes' symbols (``1 - o**2``)."""
+        from engine.symbolic import chain_expr
+
+        return chain_expr(self)
+
+    @property
+    def grad_expr(self):
+        """d root/d self in closed form, in the variables (root: last ``backward()``)."""
+        from engine.symbolic import grad_expr
+
+        return grad_expr(self)
+
+
+class Constant(Value):
+    """A Python number met in an operation: no symbol, its SymPy form is exact."""
+
+    __slots__ = ()
+
+    @property
+    def is_constant(self):
+        return True
+
+
+def topo_order(root):
+    """Every node of root's graph, each after all of its inputs (root last).
+
+    Iterative depth-first search: no recursion, so a million-deep chain works."""
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:
+            order.append(v)
+        elif v not in seen:
+            seen.add(v)
+            stack.append((v, True))
+            stack.extend((c, False) for c in reversed(v._prev) if c not in seen)
+    return order
