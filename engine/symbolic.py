@@ -36,7 +36,7 @@ def exact(x):
 
 def _memo(v):
     """The node's memo dict, emptied of everything named after labels if one changed."""
-    m = v._memo
+    m = getattr(v, "_memo", None)
     if m is None:
         m = v._memo = {"epoch": EPOCH[0]}
     elif m["epoch"] != EPOCH[0]:
@@ -119,7 +119,8 @@ def _sweep(root):
 
 
 def _root_of(v):
-    root = v._root() if v._root is not None else None
+    ref = getattr(v, "_root", None)
+    root = ref() if ref is not None else None
     if root is None:
         raise RuntimeError(
             "no gradient formula yet: call backward() on the output first "

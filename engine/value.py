@@ -61,28 +61,36 @@ def _lift(other):
 
 def _apply(rule, children, k=None):
     """Run a rule's forward on the children's data; a domain error names the inputs."""
-    xs = [c.data for c in children]
     try:
-        out = rule.forward(NUM, *xs, k)
+        if len(children) == 2:
+            out = rule.forward(NUM, children[0].data, children[1].data, k)
+        else:
+            out = rule.forward(NUM, children[0].data, k)
     except (ArithmeticError, ValueError):
         out = None
     if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
-        why = rule.check(*xs, k) or f"{rule.name} is undefined at {xs}"
-        labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
-        raise DomainError(f"{why} (input {labels})")
+        _domain_error(rule, children, k)
     return out
 
 
+def _domain_error(rule, children, k):
+    xs = [c.data for c in children]
+    why = rule.check(*xs, k) or f"{rule.name} is undefined at {xs}"
+    labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
+    raise DomainError(f"{why} (input {labels})")
+
+
 def _result(rule, children, k=None):
+    """A new result node: ``rule`` applied to ``children``.
+
+    ``_label``, ``_root`` and ``_memo`` stay unset until something needs them: a
+    training step makes tens of thousands of nodes, and each store costs time."""
     v = _new(Value)
     v.data = _apply(rule, children, k)
     v.grad = 0.0
-    v._label = ""
     v._prev = children
     v._rule = rule
     v._k = k
-    v._root = None
-    v._memo = None
     return v
 
 
@@ -109,7 +117,7 @@ class Value:
     # -- naming --------------------------------------------------------------
     @property
     def label(self):
-        return self._label
+        return getattr(self, "_label", "")
 
     @label.setter
     def label(self, text):
@@ -136,12 +144,18 @@ class Value:
 
     # -- arithmetic ----------------------------------------------------------
     def __add__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _result(_ADD, (self, other))
+        if not isinstance(other, Value):
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _result(_ADD, (self, other))
 
     def __mul__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _result(_MUL, (self, other))
+        if not isinstance(other, Value):
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _result(_MUL, (self, other))
 
     def __pow__(self, other):
         """``x ** k`` for a number k (micrograd's), or ``a ** b`` for a Value b (a > 0)."""
@@ -270,15 +284,18 @@ class Constant(Value):
 def topo_order(root):
     """Every node of root's graph, each after all of its inputs (root last).
 
-    Iterative depth-first search: no recursion, so a million-deep chain works."""
-    order, seen = [], set()
-    stack = [(root, False)]
+    Depth-first, inputs in order, as micrograd's ``build_topo``, but with an explicit
+    stack instead of recursion, so a million-deep chain works."""
+    order, seen = [], {root}
+    stack = [(root, iter(root._prev))]
     while stack:
-        v, expanded = stack.pop()
-        if expanded:
+        v, inputs = stack[-1]
+        for c in inputs:
+            if c not in seen:
+                seen.add(c)
+                stack.append((c, iter(c._prev)))
+                break
+        else:
+            stack.pop()
             order.append(v)
-        elif v not in seen:
-            seen.add(v)
-            stack.append((v, True))
-            stack.extend((c, False) for c in reversed(v._prev) if c not in seen)
     return order
