@@ -1,0 +1,20 @@
+"""ipywidgets panels over the engine and the explorer.
+
+- ``nudge(root)``: a slider per variable; value, gradients, closed forms,
+  agreement verdicts and the graph update live.
+- ``step_size(f)``: forward and central differences against the analytic
+  derivative as h shrinks, with the V-shaped error curve.
+- ``descent(f)``: gradient steps of a chosen size against the analytic optimum,
+  each step's first-order prediction against the actual change.
+- ``training()``: an MLP on the moons (or the lecture's four samples), with a
+  progress bar, the loss curve and the decision boundary.
+
+Each returns a panel object that displays itself in Jupyter; its widgets are
+attributes, so a test can set a slider's ``.value`` and read what the panel shows.
+"""
+
+from widgets.descent import Descent, descent
+from widgets.step_size import StepSize, step_size
+from widgets.training import Training, training
+
+__all__ = ["Descent", "StepSize", "Training", "descent", "step_size", "training"]
