@@ -1,0 +1,284 @@
+"""``check(root)``: backprop against three independent answers, node by node.
+
+For each checked node v (the variables, every node, or a list) with ``root``'s
+last ``backward()`` behind it:
+
+- ``grad``: ``v.grad`` exactly as backprop left it. ``check`` never calls
+  ``backward()`` or ``zero_grad()``, so a forgotten ``zero_grad`` or a broken
+  derivative rule shows up as disagreement instead of being repaired.
+- ``closed_form``: the value of ``v.grad_expr`` (the engine's symbolic sweep,
+  expanded in the variables) at the leaves' current data.
+- ``oracle``: the value of ``sympy.diff(root.expr, v.symbol)``. For an
+  intermediate node, ``v`` is replaced by a fresh symbol z in root's expression,
+  and ``d root/d z`` is evaluated at z = v.
+- ``finite_diff``: ``(f(v + h) - f(v - h)) / 2h`` on the same graph: a
+  variable's data is nudged and ``root.forward()`` recomputes; an intermediate
+  node is nudged and only the nodes after it are recomputed. The data are
+  restored (and ``forward()`` run again) even when an evaluation raises.
+
+Relative error ``|a - b| / max(|a|, |b|, floor)``, taken between ``grad`` and
+each reference; the row's ``rel_error`` is the worst of them. The floor keeps a
+true zero from reading as a 100% error: 1e-8 against the exact references, 1e-6
+against the finite difference (whose own rounding and truncation error at
+h = 1e-5 is about 1e-11 to 1e-10). Bands (CS231n's): <= 1e-7 good, <= 1e-4 ok,
+<= 1e-2 doubtful, worse (or nan) wrong.
+
+What is symbolic and slow (the gradients' closed forms, the oracle's
+``sympy.diff``) is done once per root and kept as compiled tapes, so a second
+check of the same graph after its leaves moved takes milliseconds. On a graph
+too large for SymPy or for finite differences, the report says which columns
+it skipped and why (``report.skipped``), decided by sizes, never by waiting.
+"""
+
+import math
+import weakref
+
+import sympy
+
+import engine
+from engine import DomainError
+from engine.rules import NUM, SYM
+from explorer._common import MAX_SYMBOLIC, graph, name_of, require_backward, tree_sizes
+from explorer.report import CheckReport, CheckRow, verdict
+from explorer.tape import compile_exprs
+
+MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit
+MAX_FD_WORK = 2_000_000  # node evaluations for the finite differences, about 2 s
+FLOOR_EXACT, FLOOR_FD = 1e-8, 1e-6
+
+_PLANS = weakref.WeakKeyDictionary()  # root -> _Plan; a plan holds no node, so no leak
+
+
+class _Plan:
+    """What check() keeps per root: the compiled closed forms and oracle derivatives
+    (by position in the topological order) and the expression's size."""
+
+    def __init__(self, key, tree):
+        self.key, self.tree = key, tree
+        self.closed, self.oracle = {}, {}  # index -> (compiled fn, output position)
+
+
+def _plan(root, order, variables):
+    key = (len(order), tuple(v.label for v in variables))
+    plan = _PLANS.get(root)
+    if plan is None or plan.key != key:
+        plan = _PLANS[root] = _Plan(key, tree_sizes(order)[root])
+    return plan
+
+
+def _targets(nodes, order, index):
+    if nodes == "variables":
+        return [v for v in order if v.is_variable]
+    if nodes == "all":
+        return list(order)
+    if isinstance(nodes, str) or not hasattr(nodes, "__iter__"):
+        raise ValueError(f"nodes must be 'variables', 'all' or a list of Values, got {nodes!r}")
+    out = []
+    for v in nodes:
+        if v not in index:
+            raise ValueError(f"node {v!r} is not in this graph")
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _oracle_expr(order, index, v):
+    """d root/d v by sympy.diff: v becomes a fresh symbol z in root's expression
+    (the rule table's forward, run symbolically), and z is put back as v's expr."""
+    if v.is_variable:
+        return engine.oracle(order[-1], v)
+    z = sympy.Dummy("z", real=True)
+    sub = {v: z}
+    for w in order[index[v] + 1 :]:
+        if any(c in sub for c in w._prev):
+            args = [sub.get(c, c.expr) for c in w._prev]
+            k = None if w._k is None else engine.exact(w._k)
+            sub[w] = w._rule.forward(SYM, *args, k)
+    out = sub.get(order[-1], sympy.Integer(0))
+    return sympy.diff(out, z).xreplace({z: v.expr})
+
+
+def _compile(table, wanted, make_exprs, symbols):
+    missing = [i for i in wanted if i not in table]
+    if missing:
+        fn = compile_exprs(make_exprs(missing), symbols)
+        for pos, i in enumerate(missing):
+            table[i] = (fn, pos)
+
+
+def _evaluate(table, wanted, values):
+    results, out = {}, {}
+    for i in wanted:
+        fn, pos = table[i]
+        if id(fn) not in results:
+            results[id(fn)] = fn(values)
+        out[i] = results[id(fn)][pos]
+    return out
+
+
+def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
+    """The closed-form and oracle columns: {index: value}, each, or skipped with a reason."""
+    closed, oracle = {}, {}
+    wanted = [index[v] for v in targets]
+    if plan.tree > limits["max_symbolic"]:
+        why = (
+            f"the expression has about {plan.tree:,} operations (limit "
+            f"{limits['max_symbolic']:,}): SymPy would take too long; "
+            "pass max_symbolic= to try anyway"
+        )
+        skipped["closed_form"] = skipped["oracle"] = why
+        return closed, oracle
+    values = [v.data for v in variables]
+    try:
+        symbols = [v.symbol for v in variables]
+        _compile(plan.closed, wanted, lambda ix: [order[i].grad_expr for i in ix], symbols)
+        closed = _evaluate(plan.closed, wanted, values)
+    except (ValueError, RecursionError) as e:  # two nodes named alike, a very deep expression
+        skipped["closed_form"] = skipped["oracle"] = str(e) or type(e).__name__
+        return closed, oracle
+    todo = [i for i in wanted if i not in plan.oracle]
+    work = plan.tree * len(todo)
+    if work > limits["max_oracle_work"]:
+        skipped["oracle"] = (
+            f"sympy.diff of a {plan.tree:,}-operation expression for {len(todo)} nodes "
+            f"would take too long (work {work:,}, limit {limits['max_oracle_work']:,}): "
+            "check fewer nodes (nodes=[...]) or pass max_oracle_work="
+        )
+        return closed, oracle
+    try:
+        _compile(
+            plan.oracle,
+            wanted,
+            lambda ix: [_oracle_expr(order, index, order[i]) for i in ix],
+            symbols,
+        )
+        oracle = _evaluate(plan.oracle, wanted, values)
+    except (ValueError, RecursionError) as e:
+        skipped["oracle"] = str(e) or type(e).__name__
+    return closed, oracle
+
+
+def _recompute(nodes):
+    """forward() for a stretch of the topological order, from the rule table."""
+    for w in nodes:
+        xs = [c.data for c in w._prev]
+        try:
+            out = w._rule.forward(NUM, *xs, w._k)
+        except (ArithmeticError, ValueError):
+            out = None
+        if type(out) is not float:
+            raise DomainError(f"{w._rule.name} is undefined at {xs}")
+        w.data = out
+
+
+def _central(root, order, index, v, h):
+    """(f(v + h) - f(v - h)) / 2h; v and everything computed from it restored after,
+    so that the next node is nudged around the true values, not stale ones."""
+    x0 = v.data
+    after = [w for w in order[index[v] + 1 :] if w._prev]
+    # A variable goes through the engine's forward(); any other node is held at
+    # its nudged value while the nodes after it are recomputed.
+    run = root.forward if v.is_variable else lambda: _recompute(after)
+    f = []
+    try:
+        for x in (x0 + h, x0 - h):
+            v.data = x
+            run()
+            f.append(root.data)
+    finally:
+        v.data = x0
+        run()  # defined at x0, as it was before the nudges
+    return (f[0] - f[1]) / (2 * h)
+
+
+def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
+    chosen = targets
+    work = 2 * len(targets) * len(order)
+    if work > limits["max_fd_work"]:
+        k = max(1, limits["max_fd_work"] // (2 * len(order)))
+        picks = sorted({round(j * (len(targets) - 1) / max(1, k - 1)) for j in range(k)})
+        chosen = [targets[j] for j in picks]
+        skipped["finite_diff"] = (
+            f"computed for {len(chosen)} of {len(targets)} nodes only: each needs two "
+            f"forward passes over {len(order):,} nodes (limit {limits['max_fd_work']:,} node "
+            "evaluations); pass nodes=[...] to choose which, or max_fd_work="
+        )
+    out = {}
+    try:
+        for v in chosen:
+            try:
+                out[index[v]] = _central(root, order, index, v, h)
+            except DomainError as e:
+                notes[index[v]] = f"no finite difference: {e}"
+    finally:
+        root.forward()  # every node's data consistent with the restored leaves again
+    return out
+
+
+def _rel(a, b, floor):
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    return abs(a - b) / max(abs(a), abs(b), floor)
+
+
+def check(
+    root,
+    *,
+    h=1e-5,
+    nodes="variables",
+    max_symbolic=MAX_SYMBOLIC,
+    max_oracle_work=MAX_ORACLE_WORK,
+    max_fd_work=MAX_FD_WORK,
+):
+    """Check every variable's (or every node's, ``nodes="all"``, or the listed
+    nodes') backprop gradient against its closed form, SymPy's oracle and a
+    central finite difference with step h. Needs ``root.backward()`` first.
+    Returns a ``CheckReport``; ``report.ok`` says whether everything agrees."""
+    if isinstance(h, bool) or not isinstance(h, int | float) or not (0 < h < math.inf):
+        raise ValueError(f"h must be a positive finite number, got {h!r}")
+    order, index = graph(root)
+    targets = _targets(nodes, order, index)
+    require_backward(root, targets, "check")
+    root.forward()  # evaluate everything at the leaves' current data
+    variables = [v for v in order if v.is_variable]
+    plan = _plan(root, order, variables)
+    limits = dict(
+        max_symbolic=max_symbolic, max_oracle_work=max_oracle_work, max_fd_work=max_fd_work
+    )
+    skipped, notes = {}, {}
+    closed, oracle = _symbolic(root, order, index, plan, targets, variables, skipped, limits)
+    fd = _finite_diffs(root, order, index, targets, float(h), skipped, notes, limits)
+
+    rows, left_out = [], 0
+    for v in targets:
+        i = index[v]
+        refs = {"closed_form": closed.get(i), "oracle": oracle.get(i), "finite_diff": fd.get(i)}
+        for col, x in refs.items():
+            if x is not None and math.isnan(x):
+                refs[col] = None
+                notes[i] = f"{col.replace('_', ' ')} undefined here"
+        errors = {
+            col: _rel(v.grad, x, FLOOR_FD if col == "finite_diff" else FLOOR_EXACT)
+            for col, x in refs.items()
+            if x is not None
+        }
+        if not errors:
+            left_out += 1
+            continue
+        worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)
+        rows.append(
+            CheckRow(
+                node=v,
+                label=name_of(v),
+                value=v.data,
+                grad=v.grad,
+                **refs,
+                rel_error=worst,
+                verdict=verdict(worst),
+                rel_errors=errors,
+                note=notes.get(i, ""),
+            )
+        )
+    if left_out:
+        skipped["rows"] = f"{left_out} of {len(targets)} nodes had nothing to compare with"
+    return CheckReport(rows, skipped, root.data, name_of(root), float(h))

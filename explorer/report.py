@@ -1,0 +1,179 @@
+"""The agreement report: verdict bands, one row per node, text / HTML / dicts."""
+
+import html
+import math
+from dataclasses import dataclass, field
+
+from explorer._common import fmt_num
+
+# CS231n's bands on the relative error (TESTING.md).
+BANDS = (("good", 1e-7), ("ok", 1e-4), ("doubtful", 1e-2))
+AGREE = frozenset({"good", "ok"})
+COLOURS = {"good": "#c7ebc7", "ok": "#e3f2c1", "doubtful": "#ffe0a3", "wrong": "#ffb3b3"}
+COLUMNS = ("closed_form", "oracle", "finite_diff")
+_HEAD = ("node", "value", "grad", "closed form", "oracle", "finite diff", "rel error", "verdict")
+
+
+def verdict(rel_error):
+    """'good' (<= 1e-7), 'ok' (<= 1e-4), 'doubtful' (<= 1e-2) or 'wrong' (worse, or nan)."""
+    if rel_error is None or math.isnan(rel_error):
+        return "wrong"
+    for name, bound in BANDS:
+        if rel_error <= bound:
+            return name
+    return "wrong"
+
+
+@dataclass
+class CheckRow:
+    """One node: backprop's grad against the closed form, the oracle and the finite
+    difference (None where skipped); the worst relative error and its verdict."""
+
+    node: object
+    label: str
+    value: float
+    grad: float
+    closed_form: float | None
+    oracle: float | None
+    finite_diff: float | None
+    rel_error: float
+    verdict: str
+    rel_errors: dict = field(default_factory=dict)  # column -> relative error against grad
+    note: str = ""
+
+    @property
+    def agrees(self):
+        return self.verdict in AGREE
+
+
+def _json_num(x):
+    return None if x is None or not math.isfinite(x) else x
+
+
+class CheckReport:
+    """The result of ``check``: ``rows``, ``ok``, ``skipped`` (column -> reason),
+    ``root_value``; prints as an aligned table, renders as HTML in Jupyter."""
+
+    def __init__(self, rows, skipped, root_value, root_label, h):
+        self.rows = rows
+        self.skipped = skipped
+        self.root_value = root_value
+        self.root_label = root_label
+        self.h = h
+
+    @property
+    def ok(self):
+        """True when at least one node was checked and every checked node agrees."""
+        return bool(self.rows) and all(r.agrees for r in self.rows)
+
+    @property
+    def flagged(self):
+        """The nodes whose gradient disagrees (verdict doubtful or wrong)."""
+        return [r.node for r in self.rows if not r.agrees]
+
+    def verdicts(self):
+        """{node: verdict}, as ``draw(verdicts=...)`` takes it."""
+        return {r.node: r.verdict for r in self.rows}
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def to_dicts(self):
+        """One plain dict per row (JSON-able: no nodes, nan and inf become None)."""
+        out = []
+        for r in self.rows:
+            out.append(
+                {
+                    "label": r.label,
+                    "value": _json_num(r.value),
+                    "grad": _json_num(r.grad),
+                    "closed_form": _json_num(r.closed_form),
+                    "oracle": _json_num(r.oracle),
+                    "finite_diff": _json_num(r.finite_diff),
+                    "rel_error": _json_num(r.rel_error),
+                    "rel_errors": {k: _json_num(v) for k, v in r.rel_errors.items()},
+                    "verdict": r.verdict,
+                    "note": r.note,
+                }
+            )
+        return out
+
+    def to_dict(self):
+        """The whole report as a plain dict: value, ok, h, skipped and rows."""
+        return {
+            "root": self.root_label,
+            "value": _json_num(self.root_value),
+            "ok": self.ok,
+            "h": self.h,
+            "skipped": dict(self.skipped),
+            "rows": self.to_dicts(),
+        }
+
+    def summary(self):
+        """One line: does everything agree, and if not, which nodes."""
+        if not self.rows:
+            return "nothing was checked"
+        bad = [r.label for r in self.rows if not r.agrees]
+        if not bad:
+            return f"all {len(self.rows)} gradients agree"
+        return f"{len(bad)} of {len(self.rows)} gradients disagree: {', '.join(bad)}"
+
+    def _cells(self):
+        for r in self.rows:
+            yield (
+                r.label,
+                fmt_num(r.value),
+                fmt_num(r.grad),
+                fmt_num(r.closed_form),
+                fmt_num(r.oracle),
+                fmt_num(r.finite_diff),
+                "nan" if math.isnan(r.rel_error) else f"{r.rel_error:.1e}",
+                r.verdict,
+            )
+
+    def __str__(self):
+        cells = list(self._cells())
+        widths = [max(len(c[j]) for c in [_HEAD, *cells]) for j in range(len(_HEAD))]
+
+        def line(c):
+            parts = [c[0].ljust(widths[0])]
+            parts += [x.rjust(w) for x, w in zip(c[1:-1], widths[1:-1])]
+            return "  ".join(parts + [c[-1]]).rstrip()
+
+        out = [
+            f"{self.root_label} = {fmt_num(self.root_value)}   (finite differences: h = {self.h:g})"
+        ]
+        out += [line(_HEAD), line(["-" * w for w in widths])]
+        out += [line(c) for c in cells]
+        out += [f"note {r.label}: {r.note}" for r in self.rows if r.note]
+        out += [f"skipped {k.replace('_', ' ')}: {why}" for k, why in self.skipped.items()]
+        out.append(self.summary())
+        return "\n".join(out)
+
+    def __repr__(self):
+        return f"<CheckReport {self.root_label}: {self.summary()}>"
+
+    def _repr_html_(self):
+        e = html.escape
+        head = "".join(f"<th>{e(h)}</th>" for h in _HEAD)
+        body = []
+        for r, c in zip(self.rows, self._cells()):
+            tds = "".join(f"<td style='text-align:right'>{e(x)}</td>" for x in c[1:-1])
+            colour = COLOURS[r.verdict]
+            body.append(
+                f"<tr><td><b>{e(c[0])}</b></td>{tds}"
+                f"<td style='background:{colour}'>{e(r.verdict)}</td></tr>"
+            )
+        notes = [f"{e(r.label)}: {e(r.note)}" for r in self.rows if r.note]
+        notes += [f"skipped {e(k.replace('_', ' '))}: {e(w)}" for k, w in self.skipped.items()]
+        colour = COLOURS["good" if self.ok else "wrong"]
+        return (
+            f"<div><p><b>{e(self.root_label)}</b> = {e(fmt_num(self.root_value))} "
+            f"<span style='color:#666'>(h = {self.h:g})</span></p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            + "".join(f"<p style='color:#666'>{n}</p>" for n in notes)
+            + f"<p style='background:{colour};padding:2px 6px'>{e(self.summary())}</p></div>"
+        )
