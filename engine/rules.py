@@ -8,16 +8,19 @@ own symbolic forward).
 
 A rule's ``forward(m, *xs, k)`` returns the output; ``partials(m, out, *xs, k)``
 returns ``d out / d x`` for each input, in order. ``k`` is the constant exponent of
-``x ** k`` and ``None`` for every other rule. ``check(*xs, k)`` says why the inputs
-are outside the rule's domain; it is asked only after the forward has failed.
+``x ** k`` and ``None`` for every other rule. ``check(*xs, k)``, where a rule has
+one, says why the inputs are outside the rule's domain (``None`` when they are not).
 """
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sympy
+
+LOG_MAX = math.log(sys.float_info.max)  # exp of anything larger overflows
 
 
 class DomainError(ValueError):
@@ -56,7 +59,7 @@ class Rule:
     name: str
     forward: Callable
     partials: Callable
-    check: Callable = lambda *xs: None
+    check: Callable | None = None
 
     def __repr__(self):
         return f"Rule({self.name!r})"
@@ -67,7 +70,7 @@ def _check_powk(x, k):
         return f"division by zero: 0 ** {k:g}"
     if x < 0 and k != int(k):
         return f"a negative base to a fractional power: ({x:g}) ** {k:g}"
-    if x != 0 and k * math.log(abs(x)) > 709.78:
+    if x != 0 and k * math.log(abs(x)) > LOG_MAX:
         return f"overflow: ({x:g}) ** {k:g} is beyond a float"
     return None
 
@@ -79,7 +82,7 @@ def _check_pow(a, b, k):
 
 
 def _check_exp(x, k):
-    return f"overflow: exp({x:g}) is beyond a float" if x > 709.78 else None
+    return f"overflow: exp({x:g}) is beyond a float" if x > LOG_MAX else None
 
 
 def _check_log(x, k):

@@ -103,17 +103,20 @@ def local_partials(v):
 
 
 def _sweep(root):
-    """The reverse sweep of backward(), with symbols: {node: d root/d node}."""
+    """The reverse sweep of backward(), with symbols: {id(node): d root/d node}.
+
+    Keyed by id, not by node: the memo lives on root, and a key holding root
+    would be a reference cycle. The ids stay valid as long as root is alive."""
     m = _memo(root)
     if "sweep" not in m:
         nodes = topo_order(root)
         _check_names(nodes, "nodes")
-        adj = {v: sympy.Integer(0) for v in nodes}
-        adj[root] = sympy.Integer(1)
+        adj = {id(v): sympy.Integer(0) for v in nodes}
+        adj[id(root)] = sympy.Integer(1)
         for v in reversed(nodes):
-            if v._prev and adj[v] != 0:
+            if v._prev and adj[id(v)] != 0:
                 for c, d in zip(v._prev, local_partials(v)):
-                    adj[c] += adj[v] * d
+                    adj[id(c)] += adj[id(v)] * d
         m["sweep"] = adj
     return m["sweep"]
 
@@ -123,15 +126,15 @@ def _root_of(v):
     root = ref() if ref is not None else None
     if root is None:
         raise RuntimeError(
-            "no gradient formula yet: call backward() on the output first "
-            "(or the output of the last backward() has been freed)"
+            "no gradient formula: no backward() has reached this node yet (call backward() "
+            "on an output that depends on it), or that output has been freed"
         )
     return root
 
 
 def chain_expr(v):
     """d root/d v written with the intermediate nodes' symbols (root: last backward())."""
-    return _sweep(_root_of(v))[v]
+    return _sweep(_root_of(v))[id(v)]
 
 
 def grad_expr(v):
@@ -139,7 +142,7 @@ def grad_expr(v):
     root = _root_of(v)
     m = _memo(v)
     if m.get("grad_expr", (None,))[0] is not v._root:
-        chain = _sweep(root)[v]
+        chain = _sweep(root)[id(v)]
         expr(root)  # memoizes every node's expr in one walk
         subs = {symbol(n): expr(n) for n in topo_order(root) if n._rule is not None}
         m["grad_expr"] = (v._root, chain.xreplace(subs))

@@ -61,21 +61,16 @@ def _lift(other):
 
 def _apply(rule, children, k=None):
     """Run a rule's forward on the children's data; a domain error names the inputs."""
+    xs = (children[0].data, children[1].data) if len(children) == 2 else (children[0].data,)
+    if rule.check is not None and (why := rule.check(*xs, k)):
+        _domain_error(why, children)
     try:
-        if len(children) == 2:
-            out = rule.forward(NUM, children[0].data, children[1].data, k)
-        else:
-            out = rule.forward(NUM, children[0].data, k)
-    except (ArithmeticError, ValueError):
-        out = None
-    if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
-        _domain_error(rule, children, k)
-    return out
+        return rule.forward(NUM, *xs, k)
+    except OverflowError:
+        _domain_error(f"overflow: {rule.name} of {list(xs)} is beyond a float", children)
 
 
-def _domain_error(rule, children, k):
-    xs = [c.data for c in children]
-    why = rule.check(*xs, k) or f"{rule.name} is undefined at {xs}"
+def _domain_error(why, children):
     labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
     raise DomainError(f"{why} (input {labels})")
 
@@ -105,7 +100,7 @@ class Value:
     def __init__(self, data, _children=(), _op="", label=""):
         if _children or _op:
             raise TypeError("Value(data, label=...) makes a variable; results come from operations")
-        self.data = data if type(data) is float else _to_float(data)
+        self.data = data if type(data) is float and math.isfinite(data) else _to_float(data)
         self.grad = 0.0
         self._label = str(label)
         self._prev = ()
@@ -213,21 +208,24 @@ class Value:
         Gradients accumulate (``+=``), as in micrograd and PyTorch."""
         root = weakref.ref(self)
         self.grad = 1.0
-        for v in reversed(topo_order(self)):
-            v._root = root
-            prev = v._prev
-            if not prev:
-                continue
-            g = v.grad
-            if len(prev) == 2:
-                a, b = prev
-                da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
-                a.grad += da * g
-                b.grad += db * g
-            else:
-                (x,) = prev
-                (dx,) = v._rule.partials(NUM, v.data, x.data, v._k)
-                x.grad += dx * g
+        try:
+            for v in reversed(topo_order(self)):
+                v._root = root
+                prev = v._prev
+                if not prev:
+                    continue
+                g = v.grad
+                if len(prev) == 2:
+                    a, b = prev
+                    da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
+                    a.grad += da * g
+                    b.grad += db * g
+                else:
+                    (x,) = prev
+                    (dx,) = v._rule.partials(NUM, v.data, x.data, v._k)
+                    x.grad += dx * g
+        except ArithmeticError:  # 0 ** 0.5 is defined, its derivative is not
+            _domain_error(f"no derivative of {v._op} at {[c.data for c in v._prev]}", v._prev)
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""

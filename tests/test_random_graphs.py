@@ -1,0 +1,150 @@
+"""Random expression graphs: backprop, the closed form, the SymPy oracle, central
+differences and PyTorch (float64) must all agree on every variable's gradient.
+
+Graphs mix every operation, share subexpressions and reuse nodes (``a + a``).
+"""
+
+import math
+
+import hypothesis.strategies as st
+import pytest
+import sympy
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+
+from engine import DomainError, Value, oracle, topo_order
+
+# name -> (arity, engine op, torch op); constants are drawn with the op
+CONSTS = [2.0, 0.5, -1.5, 3.0]
+OPS = {
+    "add": (2, lambda a, b: a + b, lambda a, b: a + b),
+    "mul": (2, lambda a, b: a * b, lambda a, b: a * b),
+    "sub": (2, lambda a, b: a - b, lambda a, b: a - b),
+    "div": (2, lambda a, b: a / b, lambda a, b: a / b),
+    "pow": (2, lambda a, b: a**b, lambda a, b: a**b),
+    "neg": (1, lambda a: -a, lambda a: -a),
+    "exp": (1, lambda a: a.exp(), torch.exp),
+    "log": (1, lambda a: a.log(), torch.log),
+    "tanh": (1, lambda a: a.tanh(), torch.tanh),
+    "relu": (1, lambda a: a.relu(), torch.relu),
+    "sigmoid": (1, lambda a: a.sigmoid(), torch.sigmoid),
+    "sq": (1, lambda a: a**2, lambda a: a**2),
+    "cube": (1, lambda a: a**3, lambda a: a**3),
+    "inv": (1, lambda a: a**-1, lambda a: a**-1),
+    "sqrt": (1, lambda a: a**0.5, lambda a: a**0.5),
+}
+CONST_OPS = {
+    "addc": (lambda a, c: a + c, lambda a, c: a + c),
+    "raddc": (lambda a, c: c + a, lambda a, c: c + a),
+    "rsubc": (lambda a, c: c - a, lambda a, c: c - a),
+    "mulc": (lambda a, c: c * a, lambda a, c: c * a),
+    "divc": (lambda a, c: a / c, lambda a, c: a / c),
+    "rdivc": (lambda a, c: c / a, lambda a, c: c / a),
+    "rpowc": (lambda a, c: abs(c) ** a, lambda a, c: abs(c) ** a),
+}
+
+step = st.one_of(
+    st.tuples(st.sampled_from(sorted(OPS)), st.integers(0, 99), st.integers(0, 99)),
+    st.tuples(st.sampled_from(sorted(CONST_OPS)), st.integers(0, 99), st.sampled_from(CONSTS)),
+)
+programs = st.tuples(
+    st.lists(
+        st.floats(-2.0, 2.0, allow_nan=False).map(lambda x: round(x, 3)), min_size=1, max_size=4
+    ),
+    st.lists(step, min_size=1, max_size=9),
+)
+
+
+def _run(leaves, steps, col):
+    pool = list(leaves)
+    for name, i, j in steps:
+        a = pool[i % len(pool)]
+        if name in CONST_OPS:
+            pool.append(CONST_OPS[name][col - 1](a, j))
+        elif OPS[name][0] == 2:
+            pool.append(OPS[name][col](a, pool[j % len(pool)]))
+        else:
+            pool.append(OPS[name][col](a))
+    return pool[-1] + pool[-2] if len(pool) > len(leaves) + 1 else pool[-1]
+
+
+def rel_err(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def close(a, b, rel):
+    return rel_err(a, b) <= rel or max(abs(a), abs(b)) < 1e-9
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs)
+def test_backprop_closed_form_oracle_fd_and_torch_agree(program):
+    values, steps = program
+    all_leaves = [Value(x, label=f"x{i}") for i, x in enumerate(values)]
+    try:
+        root = _run(all_leaves, steps, 1)
+    except DomainError:
+        assume(False)
+    nodes = topo_order(root)
+    used = [v in set(nodes) for v in all_leaves]  # a program may leave a leaf out
+    leaves = [v for v, u in zip(all_leaves, used) if u]
+    assume(all(abs(v.data) < 1e4 for v in nodes))
+    # stay off relu's kink and 0 ** k, where derivatives are one-sided
+    assume(all(abs(v._prev[0].data) > 1e-3 for v in nodes if v._op in ("ReLU",)))
+    try:
+        root.backward()
+    except DomainError:  # x ** 0.5 at 0: defined, but with no derivative
+        assume(False)
+    assume(all(math.isfinite(v.grad) and abs(v.grad) < 1e6 for v in leaves))
+
+    at = {v.symbol: sympy.Float(v.data, 30) for v in leaves}
+    f = root.expr
+    for v in leaves:
+        closed = float(v.grad_expr.xreplace(at))
+        assert close(v.grad, closed, 1e-9), (v.label, v.grad, closed, v.grad_expr)
+        assert close(v.grad, float(oracle(root, v).xreplace(at)), 1e-9)
+        assert close(float(f.xreplace(at)), root.data, 1e-9)
+
+    # central differences through forward() on the same graph
+    for v in leaves:
+        x0, h = v.data, 1e-5 * max(1.0, abs(v.data))
+        try:
+            v.data = x0 + h
+            up = root.forward()
+            v.data = x0 - h
+            down = root.forward()
+        except DomainError:
+            continue
+        finally:
+            v.data = x0
+        fd = (up - down) / (2 * h)
+        # the truncation error scales with the third derivative: tolerate what h allows
+        assert close(v.grad, fd, 1e-4) or abs(v.grad - fd) < 1e-6 * max(1.0, abs(root.data)), (
+            v.label,
+            v.grad,
+            fd,
+        )
+    root.forward()
+
+    # PyTorch, float64
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in values]
+    troot = _run(ts, steps, 2)
+    troot.backward()
+    assert close(troot.item(), root.data, 1e-12)
+    for v, t, u in zip(all_leaves, ts, used):
+        tg = 0.0 if t.grad is None else float(t.grad)
+        if not u:
+            assert tg == 0.0 and v.grad == 0.0
+            continue
+        assert close(v.grad, tg, 1e-9), (v.label, v.grad, tg)
+
+
+def test_shared_nodes_accumulate_like_torch():
+    a = Value(1.3, label="a")
+    b = a * a + a
+    c = b * b + b.tanh()
+    c.backward()
+    t = torch.tensor(1.3, dtype=torch.float64, requires_grad=True)
+    tb = t * t + t
+    (tb * tb + tb.tanh()).backward()
+    assert a.grad == pytest.approx(float(t.grad), rel=1e-12)
