@@ -22,7 +22,7 @@ import math
 import ipywidgets as W
 import numpy as np
 import sympy
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from engine import DomainError, Value
 from widgets._common import Panel, error_html, figure, image, num, png
@@ -180,7 +180,7 @@ class Descent(Panel):
                 left.axhline(self.optimum["f"], color="tab:green", ls="--", label=f"{self.fname}*")
         left.set_ylabel(self.fname)
         left.set_title(f"{'ascent' if ascent else 'descent'}, rate {float(self.lr.value):.4g}",
-                       fontsize=10)  # fmt: skip
+                       fontsize=10, y=1.0)  # fmt: skip
         left.legend(fontsize=8)
         ks = [k for k, p in enumerate(traj) if "actual" in p and "predicted" in p]
         pred = [traj[k]["predicted"] for k in ks]
@@ -190,11 +190,13 @@ class Descent(Panel):
         right.axhline(0, color="gray", lw=0.8)
         if pred and max(map(abs, pred + act)) > 1e3 * (min(map(abs, pred + act)) + 1e-300):
             right.set_yscale("symlog", linthresh=1e-3)
+            right.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         right.set_xlabel("step k")
         for ax in (left, right) if len(self.vars) > 1 else (right,):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         right.set_ylabel("change of f")
-        right.set_title("first-order prediction vs actual change", fontsize=10)
+        # a fixed title position: placing it automatically measures every tick label
+        right.set_title("first-order prediction vs actual change", fontsize=10, y=1.0)
         right.legend(fontsize=8)
         return png(fig, dpi=80)
 

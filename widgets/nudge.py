@@ -1,0 +1,217 @@
+"""The nudge panel: a slider per variable; the output, every gradient, its closed
+form, the agreement verdict and the graph follow each move.
+
+On every move of a slider for variable x_i:
+
+    x_i.data = slider value;  root.forward();  root.zero_grad();  root.backward();
+    report = explorer.check(root);  redraw explorer.draw(root, verdicts=report)
+
+so each row shows backprop's d root/d x_i, the closed form d root/d x_i (a SymPy
+formula in the variables, fixed for the graph and typeset once) evaluated at the
+new point, a central finite difference, and the verdict on their agreement.
+
+A move into a domain error (log of a negative number, 1/0) shows the error in
+the panel and keeps the last good numbers and picture; the next move back into
+the domain recomputes everything. The reset button puts every slider back.
+"""
+
+import html
+import re
+
+import ipywidgets as W
+import sympy
+
+from engine import DomainError, Value
+from explorer import check, draw
+from widgets._common import Panel, error_html, num, svg_inline, verdict_html
+from widgets._target import variables_of
+
+MAX_LATEX = 600  # characters: a longer closed form is shown in its chain-rule view, or not
+
+
+def css_name(label):
+    """A label as a CSS class suffix: ``w_{1,0}`` -> ``w__1_0_``."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", label)
+
+
+def default_range(x, span=None):
+    """(min, max, step) around x: x +- max(2, |x|) unless a span is given; 400 steps."""
+    half = span if span is not None else max(2.0, abs(x))
+    lo, hi = x - half, x + half
+    return lo, hi, (hi - lo) / 400
+
+
+class Nudge(Panel):
+    """Sliders over ``root``'s variables and live agreement of its gradients.
+
+    Widgets, for a test or a notebook: ``.sliders[label]`` (FloatSlider),
+    ``.output`` (HTML: the root's value), ``.grads[label]``, ``.closed[label]``,
+    ``.finite[label]`` (Labels), ``.formulas[label]`` (HTMLMath),
+    ``.verdicts[label]`` (HTML), ``.graph`` (HTML with the SVG), ``.error`` (HTML,
+    empty when all is well), ``.reset`` (Button). ``.report`` is the last
+    ``CheckReport``.
+    """
+
+    def __init__(self, root, *, ranges=None, span=None, h=1e-5, formulas=None, graph=True):
+        if not isinstance(root, Value):
+            raise TypeError(f"nudge needs a Value (a graph's output), got {type(root).__name__}")
+        self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
+        self._quiet = False
+        self.vars = variables_of(root)
+        if not self.vars:
+            raise ValueError("nudge: the graph has no variables to slide")
+        self.names = [v.label or f"x{i}" for i, v in enumerate(self.vars)]
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("nudge: give every variable a distinct label (they name the sliders)")
+        self.start = [v.data for v in self.vars]
+        ranges = dict(ranges or {})
+        unknown = set(ranges) - set(self.names)
+        if unknown:
+            raise ValueError(f"nudge: ranges given for unknown variables {sorted(unknown)}")
+
+        self.sliders, self.grads, self.closed, self.finite = {}, {}, {}, {}
+        self.formulas, self.verdicts, self.limits = {}, {}, {}
+        for name, v in zip(self.names, self.vars):
+            lo, hi, step = default_range(v.data, span)
+            if name in ranges:
+                lo, hi = map(float, ranges[name])
+                step = (hi - lo) / 400
+            s = W.FloatSlider(
+                value=v.data, min=min(lo, v.data), max=max(hi, v.data), step=step,
+                description=name, continuous_update=True, readout_format=".4f",
+                layout=W.Layout(width="330px"),
+            )  # fmt: skip
+            s.add_class("ade-slider")
+            s.add_class(f"ade-slider-{css_name(name)}")
+            s.observe(self._on_slide(v), names="value")
+            self.sliders[name] = s
+            for kind, store in (("grad", self.grads), ("closed", self.closed),
+                                ("finite", self.finite)):  # fmt: skip
+                lab = W.Label(layout=W.Layout(width="110px"))
+                lab.add_class(f"ade-{kind}")
+                lab.add_class(f"ade-{kind}-{css_name(name)}")
+                store[name] = lab
+            self.verdicts[name] = W.HTML(layout=W.Layout(width="100px"))
+            self.verdicts[name].add_class(f"ade-verdict-{css_name(name)}")
+            self.formulas[name] = W.HTMLMath()
+            self.limits[name] = self._limit_boxes(s)
+
+        self.output = W.HTML()
+        self.output.add_class("ade-output")
+        self.error = W.HTML()
+        self.graph = W.HTML()
+        self.graph.add_class("ade-graph")
+        self.reset = W.Button(description="Reset", icon="undo", tooltip="back to the start")
+        self.reset.on_click(lambda _: self.reset_values())
+        self.widget = self._layout()
+
+        root.forward()
+        root.zero_grad()
+        root.backward()
+        self._typeset_formulas()
+        self.refresh()
+
+    # -- layout --------------------------------------------------------------
+    def _limit_boxes(self, slider):
+        lo = W.FloatText(value=slider.min, description="min", layout=W.Layout(width="170px"))
+        hi = W.FloatText(value=slider.max, description="max", layout=W.Layout(width="170px"))
+
+        def apply(_):
+            if lo.value < hi.value:
+                # min and max are checked against each other once, at the end; a value
+                # outside the new range is clamped into it (and the panel follows).
+                with slider.hold_trait_notifications():
+                    slider.min, slider.max = lo.value, hi.value
+                    slider.step = (hi.value - lo.value) / 400
+
+        lo.observe(apply, names="value")
+        hi.observe(apply, names="value")
+        return W.HBox([W.Label(slider.description, layout=W.Layout(width="60px")), lo, hi])
+
+    def _layout(self):
+        head = ["variable", "backprop grad", "closed form", "finite diff", "verdict"]
+        cells = [W.HTML(f"<b>{h}</b>") for h in head]
+        for n in self.names:
+            cells += [self.sliders[n], self.grads[n], self.closed[n], self.finite[n],
+                      self.verdicts[n]]  # fmt: skip
+        table = W.GridBox(
+            cells,
+            layout=W.Layout(grid_template_columns="340px 120px 120px 120px 110px",
+                            grid_gap="2px 6px", align_items="center"),
+        )  # fmt: skip
+        ranges = W.Accordion([W.VBox([self.limits[n] for n in self.names])])
+        ranges.set_title(0, "slider ranges")
+        ranges.selected_index = None
+        formulas = W.Accordion([W.VBox([self.formulas[n] for n in self.names])])
+        formulas.set_title(0, "closed forms d root / d variable")
+        formulas.selected_index = 0 if len(self.names) <= 8 else None
+        parts = [W.HBox([self.output, self.reset]), self.error, table, formulas, ranges]
+        if self.show_graph:
+            parts.append(self.graph)
+        return W.VBox(parts)
+
+    def _typeset_formulas(self):
+        """Each variable's d root/d x in LaTeX, once: the formula does not move with
+        the sliders, only its value does."""
+        top = sympy.latex(self.root.symbol) if self.root.label else "f"
+        for n, v in zip(self.names, self.vars):
+            text = None
+            for view in ("grad_expr", "chain_expr"):
+                tex = sympy.latex(getattr(v, view))
+                if len(tex) <= MAX_LATEX:
+                    text = tex
+                    break
+            var = sympy.latex(v.symbol)
+            body = text if text is not None else r"\text{(too long to typeset here)}"
+            self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {body}$"
+
+    # -- behaviour -----------------------------------------------------------
+    def _on_slide(self, var):
+        def moved(change):
+            var.data = float(change["new"])
+            if not self._quiet:
+                self.refresh()
+
+        return moved
+
+    def refresh(self):
+        """The update sequence; on a domain error, say so and keep the last good state."""
+        try:
+            value = self.root.forward()
+            self.root.zero_grad()
+            self.root.backward()
+            report = check(self.root, h=self.h)
+        except DomainError as e:
+            self.error.value = error_html(f"{e}: showing the last good values")
+            self.error.add_class("ade-error-shown")
+            return
+        self.error.value = ""
+        self.error.remove_class("ade-error-shown")
+        self.report = report
+        rows = {id(r.node): r for r in report.rows}
+        top = html.escape(self.root.label or "output")
+        self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
+        for n, v in zip(self.names, self.vars):
+            row = rows.get(id(v))
+            self.grads[n].value = num(v.grad, 10)
+            self.closed[n].value = num(None if row is None else row.closed_form, 10)
+            self.finite[n].value = num(None if row is None else row.finite_diff, 10)
+            self.verdicts[n].value = "" if row is None else verdict_html(row.verdict)
+        if self.show_graph:
+            dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
+            self.graph.value = svg_inline(dot)
+
+    def reset_values(self):
+        """Every slider (so every variable) back to where it started."""
+        self._quiet = True  # one refresh for all the sliders, not one per slider
+        try:
+            for n, x in zip(self.names, self.start):
+                self.sliders[n].value = x
+        finally:
+            self._quiet = False
+        self.refresh()
+
+
+def nudge(root, **kwargs):
+    """The nudge panel for ``root``'s graph (see ``Nudge``)."""
+    return Nudge(root, **kwargs)
