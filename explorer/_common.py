@@ -35,7 +35,8 @@ def tree_sizes(order):
 
 def backward_root(v):
     """The root of the last backward() that reached v, or None."""
-    return v._root() if v._root is not None else None
+    ref = getattr(v, "_root", None)  # the engine sets it only once a backward() reaches v
+    return ref() if ref is not None else None
 
 
 def require_backward(root, nodes=None, what="this"):

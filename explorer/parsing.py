@@ -244,17 +244,17 @@ def _fold(op, a, b, node, src):
     try:
         r = op(a, b)
     except DomainError as e:
-        raise DomainError(f"{src.at(node)}{src.snippet(node)}: {e}") from None
+        raise DomainError(f"{src.at(node)}:{src.snippet(node)}: {e}") from None
     except ZeroDivisionError:
-        raise DomainError(f"{src.at(node)}{src.snippet(node)}: division by zero") from None
+        raise DomainError(f"{src.at(node)}:{src.snippet(node)}: division by zero") from None
     except OverflowError:
-        raise DomainError(f"{src.at(node)}{src.snippet(node)}: overflow beyond a float") from None
+        raise DomainError(f"{src.at(node)}:{src.snippet(node)}: overflow beyond a float") from None
     if isinstance(r, complex):
         raise DomainError(
-            f"{src.at(node)}{src.snippet(node)}: a negative base to a fractional power"
+            f"{src.at(node)}:{src.snippet(node)}: a negative base to a fractional power"
         )
     if isinstance(r, float) and not math.isfinite(r):
-        raise DomainError(f"{src.at(node)}{src.snippet(node)}: overflow beyond a float")
+        raise DomainError(f"{src.at(node)}:{src.snippet(node)}: overflow beyond a float")
     return r
 
 

@@ -118,7 +118,7 @@ class CheckReport:
             return "nothing was checked"
         bad = [r.label for r in self.rows if not r.agrees]
         if not bad:
-            return f"all {len(self.rows)} gradients agree"
+            return f"all {len(self.rows)} gradients agree" if len(self.rows) > 1 else "it agrees"
         return f"{len(bad)} of {len(self.rows)} gradients disagree: {', '.join(bad)}"
 
     def _cells(self):

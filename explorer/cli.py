@@ -1,0 +1,194 @@
+"""The ``explorer`` command: an expression and values in, the agreement table out.
+
+    explorer "tanh(x1*w1 + x2*w2 + b)" --at x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432
+    explorer "x*y + exp(x)" --at x=1,y=2 --json
+    explorer                     # the lecture's neuron; writes out/neuron.svg
+
+Prints the forward value, the agreement table (each variable's backprop grad,
+closed form, oracle and finite difference, with a verdict), and each variable's
+closed-form derivative; writes the graph with ``--svg``/``--png``.
+
+Exit status: 0 when every gradient agrees, 1 when a check fails, 2 on bad input
+(one line on stderr, never a traceback).
+"""
+
+import argparse
+import contextlib
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+from engine import DomainError
+from explorer._common import count_ops_at_most, pretty
+from explorer.bugs import BUGS, inject_bug
+from explorer.checking import check
+from explorer.drawing import FORMULAS, draw
+from explorer.lecture import lecture_neuron
+from explorer.parsing import parse
+
+DEMO_SVG = Path("out") / "neuron.svg"
+_BUG_OPS = {"tanh-precedence": "tanh", "assign-not-accumulate": "all"}
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own prints usage over several lines
+        raise _UsageError(message)
+
+
+def _parser():
+    p = _Parser(
+        prog="explorer",
+        description="Backprop, closed form, SymPy oracle and finite difference, side by side.",
+        epilog="With no expression: the lecture's neuron, its graph written to out/neuron.svg. "
+        "Exit status 0: all agree, 1: a check failed, 2: bad input.",
+        allow_abbrev=False,
+    )
+    p.add_argument("expression", nargs="?", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
+    p.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="x=1 y=2 or x=1,y=2")
+    p.add_argument("--h", type=float, default=1e-5, help="finite-difference step (1e-5)")
+    p.add_argument("--all-nodes", action="store_true", help="check every node, not only variables")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--svg", metavar="PATH", help="write the graph as SVG")
+    p.add_argument("--png", metavar="PATH", help="write the graph as PNG")
+    p.add_argument(
+        "--formulas",
+        default="grad",
+        choices=[str(f).lower() for f in FORMULAS],
+        help="formulas in the graph's nodes (grad)",
+    )
+    p.add_argument("--max-nodes", type=int, default=500, help="largest graph to draw (500)")
+    p.add_argument("--bug", choices=sorted(BUGS), help="inject a lecture bug into backward()")
+    return p
+
+
+def _values(tokens):
+    """['x=1', 'y=2,z=3'] -> {'x': 1.0, 'y': 2.0, 'z': 3.0}, refusing anything else."""
+    out = {}
+    for part in (p.strip() for t in tokens for p in t.split(",")):
+        if not part:
+            continue
+        name, eq, text = part.partition("=")
+        name, text = name.strip(), text.strip()
+        if not eq or not name:
+            raise _UsageError(f"--at wants NAME=VALUE, got {part!r}")
+        if name in out:
+            raise _UsageError(f"--at gives {name!r} twice")
+        try:
+            x = float(text)
+        except ValueError:
+            raise _UsageError(f"--at {name}: {text!r} is not a number") from None
+        if not math.isfinite(x):
+            raise _UsageError(f"--at {name}: the value must be finite, got {text!r}")
+        out[name] = x
+    return out
+
+
+def _argv(argv):
+    """An expression may start with '-' ("-x*y"): argparse would take it for an option."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = {s for a in _parser()._actions for s in a.option_strings}
+    first = argv[0] if argv else ""
+    looks_like_option = re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", first, re.S)
+    if first.startswith("-") and first.split("=")[0] not in options and not looks_like_option:
+        argv[0] = " " + first  # argparse reads an argument with a space as a positional
+    return argv
+
+
+def _build(args):
+    if args.expression is None:
+        if args.at:
+            raise _UsageError("--at needs an expression")
+        return lecture_neuron(), "tanh(x1*w1 + x2*w2 + b)"
+    values = _values(args.at)
+    root = parse(args.expression, **values)
+    if not root.label:  # name the output for the table and the formulas: f, unless taken
+        root.label = "f" if "f" not in values else "f_out"
+    return root, args.expression.strip()
+
+
+def _closed_forms(report):
+    out = {}
+    for r in report.rows:
+        try:
+            e = r.node.grad_expr
+        except (RuntimeError, ValueError):
+            continue
+        out[r.label] = e
+    return out
+
+
+def _write(root, report, args):
+    written = []
+    fmode = None if args.formulas == "none" else args.formulas
+    for fmt, path in (("svg", args.svg), ("png", args.png)):
+        if path:
+            g = draw(
+                root,
+                formulas=fmode,
+                verdicts=report,
+                highlight=report.flagged,
+                max_nodes=args.max_nodes,
+            )
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(g.pipe(format=fmt))
+            written.append(str(path))
+    return written
+
+
+def _run(args):
+    if not (0 < args.h < math.inf):
+        raise _UsageError(f"--h must be a positive finite number, got {args.h}")
+    if args.expression is None and args.svg is None:
+        args.svg = str(DEMO_SVG)
+    root, text = _build(args)
+    bug = inject_bug(_BUG_OPS[args.bug], args.bug) if args.bug else contextlib.nullcontext()
+    with bug:
+        root.backward()
+    report = check(root, h=args.h, nodes="all" if args.all_nodes else "variables")
+    small = len(report.rows) <= 50
+    closed = _closed_forms(report) if small and "closed_form" not in report.skipped else {}
+    written = _write(root, report, args)
+    if args.json:
+        out = report.to_dict()
+        out["expression"] = text
+        out["closed_forms"] = {k: str(e) for k, e in closed.items()}
+        out["written"] = written
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{report.root_label} = {text}")
+        print(report)
+        R = report.root_label
+        for name, e in closed.items():
+            shown = pretty(e) if count_ops_at_most(e, 200) is not None else "(large)"
+            print(f"∂{R}/∂{name} = {shown}")
+        for path in written:
+            print(f"wrote {path}")
+    return 0 if report.ok else 1
+
+
+def main(argv=None):
+    """Run the command; returns the exit status (0 agree, 1 a check failed, 2 bad input)."""
+    try:
+        args = _parser().parse_args(_argv(argv))
+        return _run(args)
+    except SystemExit as e:  # --help
+        return e.code if isinstance(e.code, int) else 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # bad input, domain errors, unwritable paths, missing dot...
+        msg = " ".join(str(e).split())
+        if not isinstance(e, _UsageError | ValueError | DomainError) or not msg:
+            msg = f"{type(e).__name__}: {msg}"
+        print(f"explorer: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""``formulas(root)``: every node's formulas in one table, as text and LaTeX.
+
+For each node (constants are left out: they appear inside the formulas):
+- ``expr``: the node as an expression in the variables;
+- ``local``: ``d node/d input`` for each input, in the chain-rule view
+  (``1 - o**2`` at a tanh ``o``);
+- ``chain``: ``d R/d node`` with intermediate symbols (R: the output of the last
+  ``backward()``; the chain rule as the lecture writes it);
+- ``grad``: the same expanded into the variables (``node.grad_expr``);
+- ``value``: the node's data.
+
+Sizes are checked before any SymPy work: a graph over ``max_nodes`` is refused
+with a pointer to a smaller part, a node whose expression tree is too large is
+not expanded, and a cell over ``max_ops`` operations is shortened by
+``sympy.cse`` (its common subexpressions named ``ξ₁, ξ₂...`` and listed under the
+table). Each shortening says so.
+"""
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from engine import local_partials
+from explorer._common import (
+    MAX_SYMBOLIC,
+    backward_root,
+    count_ops_at_most,
+    fmt_num,
+    graph,
+    name_of,
+    pretty,
+    tree_sizes,
+)
+from explorer.drawing import MAX_SWEEP_NODES
+
+MAX_CHARS = 90  # a cell printed longer than this is shortened too
+CSE_LIMIT = 3000  # operations: beyond this even sympy.cse is slow, and nobody reads it
+_HEAD = ("node", "value", "forward", "local ∂node/∂input", "∂R/∂node (chain rule)", "∂R/∂node")
+
+
+@dataclass
+class FormulaRow:
+    """One node's formulas (SymPy expressions, or a str saying why one is missing)."""
+
+    node: object
+    label: str
+    value: float
+    expr: object
+    local: tuple  # ((input name, d node/d input), ...)
+    chain: object
+    grad: object
+    notes: list = field(default_factory=list)
+
+
+class FormulaTable:
+    """``rows`` of formulas; prints as text, renders as LaTeX in Jupyter."""
+
+    def __init__(self, rows, root_name, where, notes):
+        self.rows = rows
+        self.root_name = root_name  # R, the output the gradients are of (or None)
+        self.where = where  # [(xi symbol, expression)] from the shortening
+        self.notes = notes
+
+    def _cell(self, x, show):
+        if x is None:
+            return "—"
+        return x if isinstance(x, str) else show(x)
+
+    def _local(self, r, show, d):
+        return ", ".join(f"{d(r.label, name)} {show(p)}" for name, p in r.local)
+
+    def __str__(self):
+        R = self.root_name or "R"
+        head = [h.replace("R", R) for h in _HEAD]
+        cells = [
+            (
+                r.label,
+                fmt_num(r.value, 6),
+                self._cell(r.expr, pretty),
+                self._local(r, pretty, lambda a, b: f"∂{a}/∂{b} ="),
+                self._cell(r.chain, pretty),
+                self._cell(r.grad, pretty),
+            )
+            for r in self.rows
+        ]
+        widths = [max(len(c[j]) for c in [head, *cells]) for j in range(len(head))]
+        line = lambda c: "  ".join(x.ljust(w) for x, w in zip(c, widths)).rstrip()
+        out = [line(head), line(["-" * w for w in widths])] + [line(c) for c in cells]
+        out += [f"where {pretty(s)} = {pretty(e)}" for s, e in self.where]
+        return "\n".join(out + self.notes)
+
+    def _latex(self, e):
+        """LaTeX of e, the shortening's ξ1, ξ2... written as \\xi_{1}, \\xi_{2}..."""
+        names = {s: rf"\xi_{{{s.name[1:]}}}" for s, _ in self.where}
+        return sympy.latex(e, symbol_names=names)
+
+    def to_latex(self):
+        """The table as a LaTeX ``array`` (math mode)."""
+        R = sympy.latex(sympy.Symbol(self.root_name)) if self.root_name else "R"
+        lx = lambda x: self._cell(x, self._latex) if not isinstance(x, str) else rf"\text{{{x}}}"
+        head = [
+            r"\text{node}",
+            r"\text{value}",
+            r"\text{forward}",
+            r"\text{local}",
+            rf"\frac{{\partial {R}}}{{\partial\,\cdot}}\ \text{{(chain rule)}}",
+            rf"\frac{{\partial {R}}}{{\partial\,\cdot}}",
+        ]
+        body = []
+        for r in self.rows:
+            name = sympy.latex(sympy.Symbol(r.label))
+            local = r",\ ".join(
+                rf"\frac{{\partial {name}}}{{\partial {sympy.latex(sympy.Symbol(n))}}} = "
+                + self._latex(p)
+                for n, p in r.local
+            )
+            body.append(
+                " & ".join([name, fmt_num(r.value, 6), lx(r.expr), local, lx(r.chain), lx(r.grad)])
+            )
+        rows = r" \\ ".join(body)
+        table = rf"\begin{{array}}{{llllll}} {' & '.join(head)} \\ \hline {rows} \end{{array}}"
+        if not self.where:
+            return table
+        where = r" \\ ".join(rf"{self._latex(s)} = {self._latex(e)}" for s, e in self.where)
+        return rf"\begin{{array}}{{l}} {table} \\[1ex] \text{{where}} \\ {where} \end{{array}}"
+
+    def _repr_latex_(self):
+        return f"$${self.to_latex()}$$"
+
+    def __repr__(self):
+        return f"<FormulaTable of {len(self.rows)} nodes>"
+
+
+def _shorten(rows, max_ops):
+    """Replace every cell over max_ops operations by its sympy.cse form, jointly,
+    so that a subexpression shared between cells gets one name."""
+    big = []
+    for r in rows:
+        for attr in ("expr", "chain", "grad"):
+            e = getattr(r, attr)
+            if not isinstance(e, sympy.Basic):
+                continue
+            n = count_ops_at_most(e, max_ops)
+            if n is None or len(pretty(e)) > MAX_CHARS:
+                if n is None and count_ops_at_most(e, CSE_LIMIT) is None:
+                    setattr(r, attr, f"(over {CSE_LIMIT:,} operations: not shown)")
+                else:
+                    big.append((r, attr, e))
+    if not big:
+        return []
+    used = set().union(*(e.free_symbols for _, _, e in big))
+    xis = (s for s in sympy.numbered_symbols("ξ", start=1) if s not in used)
+    where, reduced = sympy.cse([e for _, _, e in big], symbols=xis)
+    for (r, attr, _), e in zip(big, reduced):
+        setattr(r, attr, e)
+        r.notes.append(f"{attr} shortened with sympy.cse")
+    return where
+
+
+def formulas(root, *, max_nodes=200, max_ops=60):
+    """The formula table of root's graph (see the module docstring)."""
+    order, _ = graph(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order):,} nodes, more than max_nodes={max_nodes}: "
+            f"ask for a part of it (formulas(node) for an inner node) or pass max_nodes="
+        )
+    sizes = tree_sizes(order)
+    groots = {backward_root(v) for v in order}
+    groot = groots.pop() if len(groots) == 1 else None
+    notes = []
+    grads_why = None
+    if groot is None and len(groots) > 1:
+        grads_why = "no gradients: they come from different backward() calls; call it again"
+    elif groot is None:
+        grads_why = "no gradients: call backward() on the output for ∂R/∂node"
+    else:
+        gorder, _ = graph(groot)
+        if len(gorder) > MAX_SWEEP_NODES:
+            grads_why = f"no gradients: the output's graph has {len(gorder):,} nodes (too many)"
+        gtree = tree_sizes(gorder)[groot]
+    if grads_why:
+        notes.append(grads_why)
+
+    rows = []
+    for v in order:
+        if v.is_constant:
+            continue
+        expr = v.expr if sizes[v] <= MAX_SYMBOLIC else f"(about {sizes[v]:,} operations)"
+        local = tuple(
+            (name_of(c), d) for c, d in zip(v._prev, local_partials(v)) if not c.is_constant
+        )
+        chain = grad = None
+        if not grads_why:
+            chain = v.chain_expr
+            grad = v.grad_expr if gtree <= MAX_SYMBOLIC else f"(about {gtree:,} operations)"
+        rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    where = _shorten(rows, max_ops)
+    if where:
+        notes.append(f"cells over {max_ops} operations are shortened with sympy.cse (ξ below)")
+    return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes)
