@@ -7,13 +7,17 @@ the same order and biases 0, so ``random.seed(1337)`` gives micrograd's network.
 ``act="tanh"`` gives the lecture's network instead: tanh in every neuron, the
 last layer's too, and biases drawn from ``uniform(-1, 1)`` after the weights.
 
+``fused=True`` makes each neuron's sum one ``affine`` node (``b + sum w_i x_i``)
+instead of micrograd's 2n nodes: the same numbers, a graph about 20 times smaller
+and training that much faster. The default keeps micrograd's graph.
+
 Parameters carry readable labels, so formulas read ``w_{1,0,2}`` (layer 1,
 neuron 0, input 2) and ``b_{1,0}``.
 """
 
 import random
 
-from engine.value import Value
+from engine.value import Value, affine
 
 _ACTS = ("relu", "tanh", "linear")
 
@@ -30,7 +34,7 @@ class Module:
 class Neuron(Module):
     """act(w . x + b), with act ReLU when ``nonlin`` (micrograd), or ``act``."""
 
-    def __init__(self, nin, nonlin=True, act=None, name=""):
+    def __init__(self, nin, nonlin=True, act=None, name="", fused=False):
         if act is None:
             act = "relu" if nonlin else "linear"
         if act not in _ACTS:
@@ -41,9 +45,13 @@ class Neuron(Module):
         self.b = Value(b, label=f"b_{{{name}}}" if name else "b")
         self.act = act
         self.nonlin = act != "linear"
+        self.fused = fused
 
     def __call__(self, x):
-        s = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.fused:
+            s = affine(self.b, self.w, x)
+        else:
+            s = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return s.relu() if self.act == "relu" else s.tanh() if self.act == "tanh" else s
 
     def parameters(self):
@@ -76,11 +84,11 @@ class MLP(Module):
     """Layers of sizes ``nouts`` on ``nin`` inputs. micrograd's: ReLU, linear last
     layer. ``act="tanh"``: the lecture's, tanh everywhere."""
 
-    def __init__(self, nin, nouts, act=None):
+    def __init__(self, nin, nouts, act=None, fused=False):
         sz = [nin] + list(nouts)
         last = len(nouts) - 1
         self.layers = [
-            Layer(sz[i], sz[i + 1], name=str(i + 1), nonlin=i != last, act=act)
+            Layer(sz[i], sz[i + 1], name=str(i + 1), nonlin=i != last, act=act, fused=fused)
             for i in range(len(nouts))
         ]
 

@@ -89,6 +89,19 @@ def _check_log(x, k):
     return f"log of a non-positive number: log({x:g})" if x <= 0 else None
 
 
+def _affine(m, b, *wxk):
+    """b + w0 x0 + w1 x1 + ..., added left to right as micrograd's ``sum`` does."""
+    out = b
+    for i in range(0, len(wxk) - 1, 2):
+        out = out + wxk[i] * wxk[i + 1]
+    return out
+
+
+def _affine_partials(m, out, b, *wxk):
+    """d/db = 1, d/dw_i = x_i, d/dx_i = w_i: each input's partner (index ^ 1)."""
+    return (1, *(wxk[i ^ 1] for i in range(len(wxk) - 1)))
+
+
 RULES = {
     r.name: r
     for r in [
@@ -113,6 +126,8 @@ RULES = {
         Rule("tanh", lambda m, x, k: m.tanh(x), lambda m, out, x, k: (1 - out**2,)),
         # max(0, x);  d/dx = 1 if x > 0 else 0
         Rule("ReLU", lambda m, x, k: m.relu(x), lambda m, out, x, k: (m.step(x),)),
+        # b + sum w_i x_i, one node for a neuron's whole sum (inputs b, w0, x0, w1, x1, ...)
+        Rule("affine", _affine, _affine_partials),
         # 1 / (1 + e^-x);  d/dx = out (1 - out)
         Rule("sigmoid", lambda m, x, k: m.sigmoid(x), lambda m, out, x, k: (out * (1 - out),)),
     ]

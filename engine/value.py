@@ -61,7 +61,8 @@ def _lift(other):
 
 def _apply(rule, children, k=None):
     """Run a rule's forward on the children's data; a domain error names the inputs."""
-    xs = (children[0].data, children[1].data) if len(children) == 2 else (children[0].data,)
+    n = len(children)
+    xs = (children[0].data, children[1].data) if n == 2 else tuple(c.data for c in children)
     if rule.check is not None and (why := rule.check(*xs, k)):
         _domain_error(why, children)
     try:
@@ -220,10 +221,14 @@ class Value:
                     da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
                     a.grad += da * g
                     b.grad += db * g
-                else:
+                elif len(prev) == 1:
                     (x,) = prev
                     (dx,) = v._rule.partials(NUM, v.data, x.data, v._k)
                     x.grad += dx * g
+                else:
+                    ds = v._rule.partials(NUM, v.data, *[c.data for c in prev], v._k)
+                    for c, d in zip(prev, ds):
+                        c.grad += d * g
         except ArithmeticError:  # 0 ** 0.5 is defined, its derivative is not
             _domain_error(f"no derivative of {v._op} at {[c.data for c in v._prev]}", v._prev)
 
@@ -277,6 +282,19 @@ class Constant(Value):
     @property
     def is_constant(self):
         return True
+
+
+def affine(b, ws, xs):
+    """``b + w0*x0 + w1*x1 + ...`` as one node: a neuron's sum, fused.
+
+    The same numbers as ``sum((w*x for w, x in zip(ws, xs)), b)``, in a graph with one
+    node where the composite has 2n. Numbers among the inputs become constants."""
+    inputs = [_lift(b)]
+    for w, x in zip(ws, xs):
+        inputs += (_lift(w), _lift(x))
+    if None in inputs:
+        raise TypeError("affine takes Values and real numbers")
+    return _result(RULES["affine"], tuple(inputs))
 
 
 def topo_order(root):

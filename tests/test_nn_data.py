@@ -7,7 +7,7 @@ import pytest
 from micrograd import nn as mg_nn
 from micrograd.engine import Value as MGValue
 
-from engine import Value
+from engine import Value, topo_order
 from engine.data import make_moons
 from engine.nn import MLP, Layer, Neuron
 
@@ -28,6 +28,22 @@ def test_same_seed_same_network_as_micrograd():
     assert [p.grad for p in ours.parameters()] == pytest.approx(
         [p.grad for p in theirs.parameters()], rel=1e-12, abs=1e-15
     )
+
+
+def test_fused_neurons_give_micrograds_numbers_with_a_smaller_graph():
+    random.seed(7)
+    ours = MLP(3, [4, 4, 1], fused=True)
+    random.seed(7)
+    theirs = mg_nn.MLP(3, [4, 4, 1])
+    x = [0.5, -1.0, 2.0]
+    out, ref = ours([Value(v) for v in x]), theirs([MGValue(v) for v in x])
+    assert out.data == ref.data  # the same additions in the same order
+    out.backward()
+    ref.backward()
+    assert [p.grad for p in ours.parameters()] == pytest.approx(
+        [p.grad for p in theirs.parameters()], rel=1e-12, abs=1e-15
+    )
+    assert len(topo_order(out)) < len(topo_order(MLP(3, [4, 4, 1])([1.0, 2.0, 3.0]))) / 2
 
 
 def test_layer_of_one_neuron_returns_a_value_and_labels_are_readable():

@@ -13,6 +13,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 
 from engine import DomainError, Value, oracle, topo_order
+from engine.value import affine
 
 # name -> (arity, engine op, torch op); constants are drawn with the op
 CONSTS = [2.0, 0.5, -1.5, 3.0]
@@ -22,6 +23,7 @@ OPS = {
     "sub": (2, lambda a, b: a - b, lambda a, b: a - b),
     "div": (2, lambda a, b: a / b, lambda a, b: a / b),
     "pow": (2, lambda a, b: a**b, lambda a, b: a**b),
+    "affine": (2, lambda a, b: affine(b, [a, b], [b, 0.5]), lambda a, b: b + a * b + b * 0.5),
     "neg": (1, lambda a: -a, lambda a: -a),
     "exp": (1, lambda a: a.exp(), torch.exp),
     "log": (1, lambda a: a.log(), torch.log),

@@ -8,7 +8,7 @@ import sympy
 
 from engine.rules import NUM, RULES, SYM
 
-ARITY = {"+": 2, "*": 2, "**": 2}
+ARITY = {"+": 2, "*": 2, "**": 2, "affine": 7}  # affine: b, w0, x0, w1, x1, w2, x2
 EXPONENTS = [2, 3, -1, -2, 0.5, 1.5, -0.5]
 
 
