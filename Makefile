@@ -17,7 +17,7 @@ test: install-test graphviz chromium
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
 
-bench: install-bench graphviz
+bench: install-test graphviz
 	$(PY) tests/benchmarks/run_all.py
 
 lint: install-test
@@ -26,7 +26,6 @@ lint: install-test
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
-install-bench: $(VENV)/.installed-bench
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -37,10 +36,6 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) -e '.[test]'
-	touch $@
-
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
-	$(PIP) -e '.[test,bench]'
 	touch $@
 
 # Debian's packages: installed when missing and we are root, else say what to do.
