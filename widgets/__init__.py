@@ -14,7 +14,17 @@ attributes, so a test can set a slider's ``.value`` and read what the panel show
 """
 
 from widgets.descent import Descent, descent
+from widgets.nudge import Nudge, nudge
 from widgets.step_size import StepSize, step_size
 from widgets.training import Training, training
 
-__all__ = ["Descent", "StepSize", "Training", "descent", "step_size", "training"]
+__all__ = [
+    "Descent",
+    "Nudge",
+    "StepSize",
+    "Training",
+    "descent",
+    "nudge",
+    "step_size",
+    "training",
+]

@@ -1,0 +1,136 @@
+"""The nudge panel: move sliders as a user would and read what the panel shows.
+
+Oracles: the lecture's numbers (LECTURE.md chapter 7) and the neuron's
+derivatives worked out by hand, d tanh(n)/dn = 1 - tanh(n)^2, evaluated with
+math.tanh; x log x and its derivative log x + 1 with math.log.
+"""
+
+import html
+import math
+
+import pytest
+
+from engine import Constant, Value
+from explorer import AGREE, inject_bug
+from widgets import Nudge, nudge
+
+NAMES = ["x1", "w1", "x2", "w2", "b"]
+
+
+def shown(panel, name):
+    """(grad, closed form, finite diff) as the panel prints them, as floats."""
+    return tuple(float(d[name].value) for d in (panel.grads, panel.closed, panel.finite))
+
+
+def output(panel):
+    return float(panel.output.value.split('ade-output-value">')[1].split("<")[0])
+
+
+def verdict(panel, name):
+    return panel.verdicts[name].value.split("ade-verdict-")[1].split('"')[0]
+
+
+def hand_grads(x1, w1, x2, w2, b):
+    o = math.tanh(x1 * w1 + x2 * w2 + b)
+    d = 1 - o * o
+    return o, {"x1": w1 * d, "w1": x1 * d, "x2": w2 * d, "w2": x2 * d, "b": d}
+
+
+def test_the_lecture_neuron_as_it_starts(neuron):
+    p = nudge(neuron["o"])
+    assert p.names == NAMES
+    assert output(p) == pytest.approx(1 / math.sqrt(2), rel=1e-9)
+    lecture = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}  # chapter 7
+    for n, g in lecture.items():
+        assert shown(p, n) == pytest.approx((g, g, g), rel=1e-9, abs=1e-9)
+        assert verdict(p, n) in AGREE
+    assert "<svg" in p.graph.value and "data 0.7071" in p.graph.value
+    assert r"\partial o" in p.formulas["x1"].value and "w_{1}" in p.formulas["x1"].value
+
+
+@pytest.mark.parametrize("name,value", [("x1", 2.5), ("w1", -1.0), ("b", 4.0), ("x2", -1.25)])
+def test_moving_a_slider_updates_every_output(neuron, name, value):
+    p = nudge(neuron["o"])
+    graph_before = p.graph.value
+    p.sliders[name].value = value
+    point = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
+    point[name] = p.sliders[name].value  # the slider's own value after its step rounding
+    assert neuron[name].data == point[name]
+    o, grads = hand_grads(**point)
+    assert output(p) == pytest.approx(o, rel=1e-9)
+    for n in NAMES:
+        g, closed, finite = shown(p, n)
+        assert g == pytest.approx(grads[n], rel=1e-9, abs=1e-12)
+        assert closed == pytest.approx(grads[n], rel=1e-9, abs=1e-12)
+        assert finite == pytest.approx(grads[n], rel=1e-6, abs=1e-9)
+        assert verdict(p, n) in AGREE
+    assert p.graph.value != graph_before
+    svg = html.unescape(p.graph.value)  # dot writes '-' as &#45;
+    assert f"data {point[name]:.4f}" in svg
+    assert f"grad {grads['x1']:.4f}" in svg
+
+
+def test_reset_restores_the_start(neuron):
+    p = nudge(neuron["o"])
+    start = (output(p), p.graph.value)
+    p.sliders["x1"].value = 3.0
+    p.sliders["w2"].value = -2.0
+    assert output(p) != pytest.approx(start[0])
+    p.reset.click()
+    assert p.sliders["x1"].value == 2.0 and neuron["w2"].data == 1.0
+    assert output(p) == pytest.approx(1 / math.sqrt(2), rel=1e-9)
+    assert shown(p, "x1")[0] == -1.5
+    assert p.graph.value == start[1]
+
+
+def test_domain_error_is_shown_then_clears():
+    x = Value(2.0, label="x")
+    y = x * x.log()
+    y.label = "y"
+    p = nudge(y, ranges={"x": (-2.0, 4.0)})
+    good = (p.output.value, p.graph.value, p.grads["x"].value)
+    p.sliders["x"].value = -1.0
+    assert "log of a non-positive number" in p.error.value
+    assert "ade-error-shown" in p.error._dom_classes
+    assert (p.output.value, p.graph.value, p.grads["x"].value) == good  # last good kept
+    p.sliders["x"].value = 3.0
+    assert p.error.value == "" and "ade-error-shown" not in p.error._dom_classes
+    assert output(p) == pytest.approx(3 * math.log(3), rel=1e-9)
+    assert shown(p, "x") == pytest.approx((math.log(3) + 1,) * 3, rel=1e-6)
+    assert verdict(p, "x") in AGREE
+    assert p.graph.value != good[1]
+
+
+def test_a_wrong_backward_is_flagged(neuron):
+    """With tanh's derivative doubled in backward, every verdict turns 'wrong'."""
+    with inject_bug("tanh", lambda m, g, out, xs, k: (2 * (1 - out**2) * g,)):
+        p = nudge(neuron["o"])
+        p.sliders["x1"].value = 2.5
+        for n in ("x1", "w1", "x2", "b"):
+            assert verdict(p, n) == "wrong"
+            g, closed, _ = shown(p, n)
+            assert g == pytest.approx(2 * closed, rel=1e-9)
+        assert "wrong" in p.graph.value or p.report.ok is False
+
+
+def test_range_boxes_move_the_slider_limits(neuron):
+    p = nudge(neuron["o"])
+    s = p.sliders["x1"]
+    assert s.min < 2.0 < s.max
+    lo, hi = p.limits["x1"].children[1:]
+    hi.value = 1.0
+    lo.value = -5.0
+    assert (s.min, s.max) == (-5.0, 1.0)
+    assert s.value == 1.0 and neuron["x1"].data == 1.0  # clamped, and the panel followed
+    o, grads = hand_grads(1.0, -3.0, 0.0, 1.0, 6.8813735870195432)
+    assert output(p) == pytest.approx(o, rel=1e-9)
+
+
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(TypeError, match="needs a Value"):
+        Nudge(3.0)
+    a = Value(1.0, label="a")
+    with pytest.raises(ValueError, match="unknown variables"):
+        nudge(a * 2, ranges={"z": (0, 1)})
+    with pytest.raises(ValueError, match="no variables"):
+        nudge(Constant(1.0) * 2)
