@@ -1,0 +1,222 @@
+"""Closed forms: the engine's symbolic reverse sweep vs ``sympy.diff`` of the expansion.
+
+1. micrograd's demo network ``MLP(2, [16, 16, 1])`` after ``random.seed(1337)``, on
+   the first moons sample (inputs the variables x_1, x_2, target y a number):
+
+       loss = relu(1 - y * mlp(x)) + 1e-4 * sum_p p^2
+
+   and the closed form d loss/d p of all 337 parameters p:
+   - engine, cold: ``p.grad_expr`` for every p right after ``loss.backward()``
+     (not with --quick);
+   - engine, in two parts on a fresh graph: ``p.chain_expr`` for every p (the reverse
+     sweep in node symbols), then ``p.grad_expr`` (the expansion into the variables);
+   - SymPy: ``loss.expr`` (the whole loss expanded into the variables), then
+     ``sympy.diff(loss.expr, p.symbol)`` for each p, stopped after a time cap (a
+     lower bound then, with the parameters done counted).
+2. a 30-deep composition of one variable x (the levels cycle through tanh, *x,
+   sigmoid, log(v^2 + 1), exp(-v), +x): ``x.grad_expr`` vs ``sympy.diff``.
+
+For each set of closed forms: the time, ``sympy.count_ops`` summed over the forms
+before and after one ``sympy.cse`` of them all (with the time cse took), and the
+agreement: the engine's forms evaluated at the point equal backward's ``p.grad``,
+and SymPy's equal the engine's at the point and at a random second point (both
+evaluated through their cse form, exactly as SymPy's own Floats).
+
+    python tests/benchmarks/bench_symbolic.py [--quick] [--cap SECONDS]
+"""
+
+import random
+import sys
+import time
+
+import _common as C
+
+RTOL = 1e-9
+
+
+def demo_loss():
+    """The demo network and its one-sample loss; its variables: parameters + x."""
+    import numpy as np
+
+    from engine import Value
+    from engine.data import make_moons
+    from engine.nn import MLP
+
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = make_moons(n_samples=100, noise=0.1)
+    model = MLP(2, [16, 16, 1])
+    x = [Value(X[0, 0], label="x_1"), Value(X[0, 1], label="x_2")]
+
+    def loss():
+        score = model(x)
+        return (1 + -(2 * y[0] - 1) * score).relu() + 1e-4 * sum(p * p for p in model.parameters())
+
+    return loss, model.parameters(), x
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def ops_and_cse(forms, count_every=1):
+    """count_ops summed over the forms (every count_every-th one), and after one
+    cse of them all; plus the cse itself, to evaluate with."""
+    import sympy
+
+    before = sum(sympy.count_ops(f) for f in forms[::count_every])
+    (reps, reduced), t_cse = timed(lambda: sympy.cse(forms))
+    after = sum(sympy.count_ops(e) for _, e in reps) + sum(sympy.count_ops(f) for f in reduced)
+    return before, after, t_cse, (reps, reduced)
+
+
+def evaluate(cse_form, point):
+    """Every form's value at point {symbol: number}, through the cse form."""
+    import sympy
+
+    reps, reduced = cse_form
+    vals = {s: sympy.Float(v) for s, v in point.items()}
+    for s, e in reps:
+        vals[s] = e.xreplace(vals)
+    return [float(f.xreplace(vals)) for f in reduced]
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def agreement(bench, system, measure, worst):
+    flag = "" if worst <= RTOL else "MISMATCH"
+    return C.row(bench, system, measure, f"max rel diff {worst:.1e}", flag=flag)
+
+
+def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, grads,
+                  n_total, capped, count_every=1, t_fixed=0.0):  # fmt: skip
+    """Rows for one comparison: times, op counts before/after cse, agreement.
+
+    When SymPy was capped, its time for all forms is extrapolated: t_fixed (the
+    expansion of the root, done once) plus the per-form diff time times the count."""
+    rows = []
+    e_before, e_after, e_cse, e_form = ops_and_cse(engine_forms, count_every)
+    s_before, s_after, s_cse, s_form = ops_and_cse(sympy_forms, count_every)
+    done = len(sympy_forms)
+    some = f" ({done} of {n_total})" if done < n_total else ""
+    per = f" (every {count_every}th form)" if count_every > 1 else ""
+    flag = "CAPPED" if capped else ""
+    if capped:
+        guess = t_fixed + (t_sympy - t_fixed) * n_total / max(done, 1)  # expr once, diff each
+        text = (f"> {t_sympy:.3g} s, capped: {done} of {n_total} done "
+                f"(all: ~{guess:.0f} s, ~{guess / t_engine:.0f}x)")  # fmt: skip
+        rows.append(C.row(bench, "sympy.diff", "time, all closed forms", text, flag=flag))
+    else:
+        rows.append(C.row(bench, "sympy.diff", "time, all closed forms", t_sympy, "s"))
+    rows.append(C.row(bench, "engine", f"count_ops before cse{per}", e_before))
+    rows.append(C.row(bench, "engine", "count_ops after cse", e_after))
+    rows.append(C.row(bench, "engine", "cse time", e_cse, "s"))
+    if not some:
+        rows.append(C.row(bench, "sympy.diff", f"count_ops before cse{per}", s_before))
+        rows.append(C.row(bench, "sympy.diff", "count_ops after cse", s_after))
+        rows.append(C.row(bench, "sympy.diff", "cse time", s_cse, "s"))
+    else:
+        note = f"{done} forms: before cse {s_before:,}, after {s_after:,}, cse {s_cse:.2g} s"
+        rows.append(C.row(bench, "sympy.diff", "count_ops (the forms done)", note))
+    at_point = evaluate(e_form, point)
+    worst = max(rel(a, b) for a, b in zip(at_point, grads))
+    rows.append(agreement(bench, "engine", "closed forms at the point vs backward's grads", worst))
+    rnd = random.Random(7)
+    other = {s: rnd.uniform(-1, 1) for s in point}
+    worst = 0.0
+    for pt in (point, other):
+        a = evaluate(e_form, pt)[:done]
+        b = evaluate(s_form, pt)
+        worst = max([worst] + [rel(u, v) for u, v in zip(a, b)])
+    rows.append(agreement(bench, "sympy.diff", f"vs engine's forms at 2 points{some}", worst))
+    return rows
+
+
+def mlp(cap, quick):
+    import sympy
+
+    loss_fn, params, x = demo_loss()
+    n = len(params)
+    bench = f"symbolic: all {n} closed forms, MLP(2,[16,16,1]) one-sample loss"
+    rows = []
+    if not quick:  # cold: grad_expr straight after backward(), the sweep included
+        loss = loss_fn()
+        loss.backward()
+        _, t_cold = timed(lambda: [p.grad_expr for p in params])
+        for p in params:
+            p.grad = 0.0
+        rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
+                          note="p.grad_expr for every p after backward()"))  # fmt: skip
+    loss = loss_fn()  # a fresh graph: nothing memoized on its nodes
+    loss.backward()
+    _, t_sweep = timed(lambda: [p.chain_expr for p in params])
+    cold, t_expand = timed(lambda: [p.grad_expr for p in params])
+    print(f"engine: sweep {t_sweep:.3g} s + expansion {t_expand:.3g} s")
+    if quick:
+        t_cold = t_sweep + t_expand
+        rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
+                          note="chain_expr for every p, then grad_expr"))  # fmt: skip
+    rows += [
+        C.row(bench, "engine", "  of which: reverse sweep (chain_expr)", t_sweep, "s"),
+        C.row(bench, "engine", "  of which: expansion (grad_expr after it)", t_expand, "s"),
+    ]
+    loss = loss_fn()
+    full, t_expr = timed(lambda: loss.expr)
+    diffs, t = [], time.perf_counter()
+    for p in params:
+        if time.perf_counter() - t > cap:
+            break
+        diffs.append(sympy.diff(full, p.symbol))
+    t_diff = time.perf_counter() - t
+    print(f"sympy: loss.expr {t_expr:.3g} s, diff {len(diffs)} of {n} in {t_diff:.3g} s")
+    point = {p.symbol: p.data for p in params + x}
+    grads = [p.grad for p in params]
+    rows += symbolic_rows(bench, cold, diffs, t_cold, t_expr + t_diff, point, grads, n,
+                          capped=len(diffs) < n, count_every=10 if quick else 1,
+                          t_fixed=t_expr)  # fmt: skip
+    return rows
+
+
+def composition(depth=30):
+    import sympy
+
+    from engine import Value
+
+    x = Value(0.7, label="x")
+    levels = [
+        lambda v: v.tanh(),
+        lambda v: v * x,
+        lambda v: v.sigmoid(),
+        lambda v: (v**2 + 1).log(),
+        lambda v: (-v).exp(),
+        lambda v: v + x,
+    ]
+    v = x
+    for i in range(depth):
+        v = levels[i % len(levels)](v)
+    v.backward()
+    g, t_engine = timed(lambda: x.grad_expr)
+    d, t_sympy = timed(lambda: sympy.diff(v.expr, x.symbol))
+    bench = f"symbolic: {depth}-deep composition d/dx"
+    rows = [C.row(bench, "engine", "time, all closed forms", t_engine, "s")]
+    rows += symbolic_rows(bench, [g], [d], t_engine, t_sympy, {x.symbol: x.data}, [x.grad], 1,
+                          capped=False)  # fmt: skip
+    return rows
+
+
+def main():
+    p = C.parser(__doc__.split("\n")[0])
+    p.add_argument("--cap", type=float, help="seconds for sympy.diff (default 60; quick 5)")
+    args = C.parse(p)
+    cap = args.cap or (5 if args.quick else 60)
+    rows = mlp(cap, args.quick) + composition()
+    C.emit(rows, args.json)
+    return 1 if any(r["flag"] in C.LOUD for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

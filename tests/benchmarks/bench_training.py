@@ -1,0 +1,267 @@
+"""Training micrograd's moons demo: this engine vs micrograd 0.1.0 vs PyTorch (CPU, float64).
+
+The demo (micrograd's demo.ipynb): ``np.random.seed(1337); random.seed(1337)``, 100
+two-moons points with noise 0.1, targets y in {-1, +1}, ``MLP(2, [16, 16, 1])``
+(ReLU, linear output), and for k = 0..99 one full-batch step of
+
+    loss = 1/n sum_i relu(1 - y_i s_i) + 1e-4 sum_p p^2,    p -= (1 - 0.9 k/100) dloss/dp
+
+Each system trains in its own child process, so its memory is its own:
+
+- engine: ``engine.Value`` and ``engine.nn.MLP``, the demo's code unchanged.
+- micrograd: ``micrograd==0.1.0``, the same code, its cyclic garbage collector left on
+  (as users run it); the child never imports the engine (nor SymPy).
+- pytorch: the same network as float64 tensors on the CPU, initial weights copied
+  from the engine's MLP built after the same seeds, the same loss written batched.
+
+Measured per system: seconds per step (wall clock and CPU time of the whole step:
+graph build, zero_grad, backward, update), the loss at every step, the accuracy, the time spent in
+the cyclic garbage collector (``gc.callbacks``), and memory by ``getrusage``'s
+``ru_maxrss`` (the child's peak resident set, imports included) and its growth
+during training (peak minus the resident set just before the first step).
+Every loss must equal the engine's to 1e-9 relative.
+
+    python tests/benchmarks/bench_training.py [--steps N] [--quick] [--profile]
+"""
+
+import argparse
+import gc
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+
+import _common as C
+
+SYSTEMS = ("engine", "pytorch", "micrograd")
+RTOL = 1e-9
+SPEEDUP_TARGET = 10  # issue 2: at least 10x micrograd's speed, no more peak memory
+
+
+def demo_data():
+    """The demo's data, and the engine's initial weights after the demo's seeds."""
+    import numpy as np
+
+    from engine.data import make_moons
+    from engine.nn import MLP
+
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = make_moons(n_samples=100, noise=0.1)
+    model = MLP(2, [16, 16, 1])
+    layers = [
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+        for layer in model.layers
+    ]
+    return {"X": X.tolist(), "y": y.tolist(), "layers": layers}
+
+
+class GCTimer:
+    """Seconds spent inside the cyclic garbage collector, from gc.callbacks."""
+
+    def __init__(self):
+        self.seconds, self.collections, self._t = 0.0, 0, None
+        gc.callbacks.append(self)
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._t = time.perf_counter()
+        elif self._t is not None:
+            self.seconds += time.perf_counter() - self._t
+            self.collections += 1
+
+
+def train_scalar(system, data):
+    """micrograd's demo loop, verbatim, with the given Value and MLP."""
+    import numpy as np
+
+    if system == "engine":
+        from engine import Value
+        from engine.nn import MLP
+    else:
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+    X, y = np.array(data["X"]), np.array(data["y"])
+    y = y * 2 - 1
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+
+    def loss():
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    def step(k):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        return total_loss, acc
+
+    return step
+
+
+def train_torch(data):
+    """The same network and loss as float64 tensors; one step is the whole batch."""
+    import torch
+
+    X = torch.tensor(data["X"], dtype=torch.float64)
+    y = torch.tensor(data["y"], dtype=torch.float64) * 2 - 1
+    params = []
+    for W, b in data["layers"]:
+        params += [torch.tensor(W, dtype=torch.float64, requires_grad=True),
+                   torch.tensor(b, dtype=torch.float64, requires_grad=True)]  # fmt: skip
+    last = len(params) // 2 - 1
+
+    def step(k):
+        h = X
+        for i in range(0, len(params), 2):
+            h = h @ params[i].T + params[i + 1]
+            h = torch.relu(h) if i // 2 < last else h
+        scores = h[:, 0]
+        losses = torch.relu(1 - y * scores)
+        total = losses.sum() * (1.0 / len(losses)) + 1e-4 * sum((p * p).sum() for p in params)
+        acc = ((y > 0) == (scores > 0)).double().mean().item()
+        for p in params:
+            p.grad = None
+        total.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= (1.0 - 0.9 * k / 100) * p.grad
+        return total, acc
+
+    return step
+
+
+def run_child(system, data_path, steps):
+    """Train one system and print its measurements as RESULT {json}."""
+    with open(data_path) as f:
+        data = json.load(f)
+    step = train_torch(data) if system == "pytorch" else train_scalar(system, data)
+    gct = GCTimer()
+    rss0 = C.rss_now_mb()
+    losses, accs, times = [], [], []
+    t_all, cpu = time.perf_counter(), time.process_time()
+    for k in range(steps):
+        t = time.perf_counter()
+        total, acc = step(k)
+        times.append(time.perf_counter() - t)
+        losses.append(float(total.data) if system != "pytorch" else total.item())
+        accs.append(float(acc))
+    wall, cpu = time.perf_counter() - t_all, time.process_time() - cpu
+    extra = {}
+    if system == "pytorch":
+        import torch
+
+        extra["threads"] = torch.get_num_threads()
+    C.result(dict(system=system, losses=losses, accs=accs, times=times, wall=wall, cpu=cpu,
+                  gc_seconds=gct.seconds, gc_collections=gct.collections, gc_on=gc.isenabled(),
+                  rss_before=rss0, peak_rss=C.peak_rss_mb(), **extra))  # fmt: skip
+
+
+def profile(steps):
+    """cProfile the engine on the demo for a few steps; print where the time goes."""
+    import cProfile
+    import pstats
+
+    step = train_scalar("engine", demo_data())
+    prof = cProfile.Profile()
+    prof.enable()
+    for k in range(steps):
+        step(k)
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+
+
+def compare(res, steps):
+    """The rows: speed, memory and agreement of every system, against the engine."""
+    bench = f"training (moons, {steps} steps)"
+    rows, eng = [], res.get("engine", {})
+    for system in SYSTEMS:
+        r = res[system]
+        if "error" in r:
+            rows.append(C.row(bench, system, "run", f"{r['error']}: {r['detail']}", flag="FAILED"))
+            continue
+        note = f"{r['threads']} threads" if "threads" in r else ""
+        rows.append(C.row(bench, system, "time per step", r["wall"] / steps, "s", note=note))
+        rows.append(C.row(bench, system, "CPU time per step", r["cpu"] / steps, "s"))
+        rows.append(C.row(bench, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
+        grow = r["peak_rss"] - r["rss_before"]
+        rows.append(C.row(bench, system, "RSS growth while training", grow, "MB"))
+        if system != "pytorch":
+            gc_share = f"{100 * r['gc_seconds'] / r['wall']:.0f}% ({r['gc_collections']} runs)"
+            on = "on" if r["gc_on"] else "OFF"
+            rows.append(C.row(bench, system, f"time in cyclic GC (gc {on})", gc_share))
+        rows.append(C.row(bench, system, "final accuracy", f"{100 * r['accs'][-1]:.0f}%"))
+        if system != "engine" and "losses" in eng:
+            worst = max(abs(a - b) / abs(b) for a, b in zip(r["losses"], eng["losses"]))
+            same = len(r["losses"]) == len(eng["losses"]) and worst <= RTOL
+            text = f"max rel diff {worst:.1e} over {len(r['losses'])} steps"
+            rows.append(C.row(bench, system, "losses vs engine's", text,
+                              flag="" if same else "MISMATCH"))  # fmt: skip
+    mg = res.get("micrograd", {})
+    if "wall" in eng and "losses" in mg:
+        # The verdict is on CPU time: on a shared machine it varies less than wall time.
+        speedup, wall = mg["cpu"] / eng["cpu"], mg["wall"] / eng["wall"]
+        text = f"{speedup:.1f}x (CPU time; wall time {wall:.1f}x)"
+        flag = "" if speedup >= SPEEDUP_TARGET else "NOT MET"
+        measure = f"speedup vs micrograd (target >= {SPEEDUP_TARGET}x)"
+        rows.append(C.row(bench, "engine", measure, text, flag=flag))
+        more = eng["peak_rss"] - mg["peak_rss"]
+        grow = [r["peak_rss"] - r["rss_before"] for r in (eng, mg)]
+        text = f"{eng['peak_rss']:.0f} vs {mg['peak_rss']:.0f} MB"
+        text += f" (growth {grow[0]:.0f} vs {grow[1]:.0f})"
+        rows.append(C.row(bench, "engine", "peak RSS vs micrograd's (target <=)", text,
+                          flag="" if more <= 0 else "NOT MET"))  # fmt: skip
+    pt = res.get("pytorch", {})
+    if "wall" in eng and "losses" in pt:
+        text = (
+            f"{eng['cpu'] / pt['cpu']:.0f}x (CPU time; wall time {eng['wall'] / pt['wall']:.0f}x)"
+        )
+        rows.append(C.row(bench, "engine", "time per step / PyTorch's", text))
+    return rows
+
+
+def main():
+    p = C.parser(__doc__.split("\n")[0])
+    p.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--profile", action="store_true", help="cProfile the engine, no table")
+    args = C.parse(p)
+    steps = args.steps or (3 if args.quick else 100)
+    if args.child:
+        return run_child(args.child, args.data, steps)
+    if args.profile:
+        return profile(args.steps or 5)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_path = os.path.join(tmp, "data.json")
+        with open(data_path, "w") as f:
+            json.dump(demo_data(), f)
+        res = {}
+        for system in SYSTEMS:
+            print(f"training with {system} for {steps} steps ...", flush=True)
+            args_ = ["--child", system, "--data", data_path, "--steps", steps]
+            res[system] = C.child("bench_training.py", args_, timeout=60 + 20 * steps)
+            r = res[system]
+            if "error" in r:
+                print(f"  {system}: {r['error']}\n{r['detail']}")
+            else:
+                print(f"  {system}: {r['wall'] / steps:.4g} s/step, losses "
+                      f"{r['losses'][0]!r} ... {r['losses'][-1]!r}", flush=True)  # fmt: skip
+    rows = compare(res, steps)
+    C.emit(rows, args.json)
+    return 1 if any(r["flag"] in C.LOUD for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
