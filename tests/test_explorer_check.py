@@ -1,0 +1,313 @@
+"""explorer.check: backprop against closed form, oracle and finite difference."""
+
+import json
+import math
+import random
+import re
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Value, topo_order
+from engine.data import LECTURE_XS, LECTURE_YS, make_moons
+from engine.nn import MLP
+from explorer import AGREE, CheckReport, check, lecture_neuron, parse, verdict
+
+# The lecture's numbers (LECTURE.md chapters 6 and 7).
+LECTURE_GRADS = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
+ALL_GRADS = dict(LECTURE_GRADS, x1w1=0.5, x2w2=0.5, x1w1x2w2=0.5, n=0.5, o=1.0)
+
+
+def neuron():
+    o = lecture_neuron()
+    o.backward()
+    return o
+
+
+def nodes_by_label(root):
+    return {v.label: v for v in topo_order(root)}
+
+
+def test_verdict_bands():
+    assert AGREE == {"good", "ok"}
+    assert [verdict(x) for x in (0.0, 1e-7, 1.01e-7, 1e-4, 1.01e-4, 1e-2, 1.01e-2, 1.0)] == [
+        "good",
+        "good",
+        "ok",
+        "ok",
+        "doubtful",
+        "doubtful",
+        "wrong",
+        "wrong",
+    ]
+    assert verdict(math.nan) == "wrong"
+
+
+def test_the_lecture_neuron_agrees_in_every_column():
+    report = check(neuron())
+    assert isinstance(report, CheckReport) and report.ok
+    assert report.root_value == pytest.approx(1 / math.sqrt(2), rel=1e-12)
+    rows = {r.label: r for r in report.rows}
+    assert list(rows) == ["x1", "w1", "x2", "w2", "b"]
+    for name, g in LECTURE_GRADS.items():
+        r = rows[name]
+        for col in (r.grad, r.closed_form, r.oracle, r.finite_diff):
+            assert col == pytest.approx(g, abs=1e-8)
+        assert r.verdict == "good" and report.skipped == {}
+
+
+def test_every_node_and_the_finite_difference_of_intermediate_nodes():
+    report = check(neuron(), nodes="all")
+    got = {r.label: r for r in report.rows}
+    assert set(got) == set(ALL_GRADS)
+    for name, g in ALL_GRADS.items():
+        assert got[name].oracle == pytest.approx(g, abs=1e-12)
+        assert got[name].closed_form == pytest.approx(g, abs=1e-12)
+        # each intermediate node nudged around its true value, not a stale one
+        assert got[name].rel_errors["finite_diff"] < 1e-8, name
+    assert report.ok
+
+
+def test_check_changes_no_gradient_and_restores_every_value():
+    o = neuron()
+    before = [(v.data, v.grad) for v in topo_order(o)]
+    check(o, nodes="all", h=1e-3)
+    assert [(v.data, v.grad) for v in topo_order(o)] == before
+
+
+def test_a_forgotten_zero_grad_is_caught():
+    o = neuron()
+    o.backward()  # grads accumulate: every one doubled (w2's stays 0)
+    report = check(o)
+    assert {r.label for r in report.rows if not r.agrees} == {"x1", "w1", "x2", "b"}
+    assert not report.ok and [v.label for v in report.flagged] == ["x1", "w1", "x2", "b"]
+
+
+def test_needs_backward_and_good_arguments():
+    o = lecture_neuron()
+    with pytest.raises(RuntimeError, match=r"o\.backward\(\)"):
+        check(o)
+    o.backward()
+    for h in (0, -1e-5, math.inf, math.nan, "1e-5", True):
+        with pytest.raises(ValueError, match="h must be"):
+            check(o, h=h)
+    with pytest.raises(ValueError, match="not in this graph"):
+        check(o, nodes=[Value(1.0)])
+    with pytest.raises(ValueError, match="nodes must be"):
+        check(o, nodes="some")
+    n = nodes_by_label(o)["n"]
+    assert [r.label for r in check(o, nodes=[n, n]).rows] == ["n"]
+
+
+def test_leaves_restored_when_an_evaluation_raises(monkeypatch):
+    x = Value(4e-6, label="x")
+    f = x.log()
+    f.backward()
+    report = check(f, h=1e-5)  # x - h < 0: log is undefined there
+    (row,) = report.rows
+    assert row.finite_diff is None and "no finite difference" in row.note
+    assert row.closed_form == pytest.approx(1 / 4e-6) and row.agrees
+    assert x.data == 4e-6 and f.data == math.log(4e-6)
+
+    o = neuron()
+    leaves = {v: v.data for v in topo_order(o) if v.is_variable}
+    calls = []
+    real_forward = Value.forward
+
+    def failing_forward(self):
+        calls.append(1)
+        if len(calls) == 3:  # in the middle of the finite differences
+            raise KeyboardInterrupt
+        return real_forward(self)
+
+    monkeypatch.setattr(Value, "forward", failing_forward)
+    with pytest.raises(KeyboardInterrupt):
+        check(o)
+    monkeypatch.setattr(Value, "forward", real_forward)
+    assert {v: v.data for v in leaves} == leaves
+
+
+def test_a_second_check_is_fast_and_follows_the_new_data():
+    o = neuron()
+    check(o)  # pays for the symbolic work once
+    leaves = nodes_by_label(o)
+    times = []
+    for x1 in (1.0, 0.5, -0.25, 1.5, 0.75):
+        leaves["x1"].data = x1
+        o.forward()
+        o.zero_grad()
+        o.backward()
+        t = time.perf_counter()
+        report = check(o)
+        times.append(time.perf_counter() - t)
+        n = x1 * -3.0 + 0.0 * 1.0 + 6.8813735870195432
+        dn = 1 - math.tanh(n) ** 2
+        rows = {r.label: r for r in report.rows}
+        assert rows["x1"].closed_form == pytest.approx(-3.0 * dn, rel=1e-12)
+        assert rows["w1"].oracle == pytest.approx(x1 * dn, rel=1e-12)
+        assert report.ok
+    assert sorted(times)[2] < 0.02  # the median: milliseconds, not SymPy's tenths
+
+
+def test_report_prints_renders_and_converts():
+    report = check(neuron())
+    text = str(report)
+    lines = text.splitlines()
+    assert lines[0].startswith("o = 0.7071067812")
+    head = lines[1]
+    for col in ("node", "value", "grad", "closed form", "oracle", "finite diff", "verdict"):
+        assert col in head
+    # aligned: numbers are right-justified under their header, verdicts start under theirs
+    grad_end, verdict_at = head.index("grad") + 4, head.index("verdict")
+    for line in lines[3:8]:
+        assert line[grad_end - 1] != " " and line[grad_end] == " "
+        assert line[verdict_at:] in ("good", "ok") and line[verdict_at - 1] == " "
+    assert lines[-1] == "all 5 gradients agree"
+    html = report._repr_html_()
+    assert html.count("<tr>") == 6 and "good" in html and "<table>" in html
+    dicts = report.to_dicts()
+    assert json.loads(json.dumps(dicts, allow_nan=False)) == dicts
+    assert [d["label"] for d in dicts] == ["x1", "w1", "x2", "w2", "b"]
+    assert dicts[0]["grad"] == pytest.approx(-1.5) and dicts[0]["verdict"] == "good"
+    assert report.to_dict()["ok"] is True
+
+
+def test_a_kink_is_reported_not_hidden():
+    x = Value(0.0, label="x")
+    f = x.relu()
+    f.backward()
+    (row,) = check(f).rows
+    # backprop takes relu'(0) = 0; the oracle's Heaviside(0) and the finite difference say 1/2
+    assert row.grad == 0.0 and row.oracle == 0.5 and row.finite_diff == pytest.approx(0.5)
+    assert row.verdict == "wrong"
+
+
+def test_labels_that_collide_skip_the_symbolic_columns_with_a_reason():
+    a, b = Value(1.0, label="x"), Value(2.0, label="x")
+    f = a * b
+    f.backward()
+    report = check(f)
+    assert "closed_form" in report.skipped and "named" in report.skipped["closed_form"]
+    assert report.ok and all(r.finite_diff is not None for r in report.rows)
+
+
+def test_a_medium_graph_skips_only_the_oracle_and_a_few_nodes_get_it():
+    random.seed(1)
+    model = MLP(3, [4, 4, 1], act="tanh")
+    loss = sum((model(x) - y) ** 2 for x, y in zip(LECTURE_XS, LECTURE_YS))
+    loss.backward()
+    t = time.perf_counter()
+    report = check(loss)
+    assert time.perf_counter() - t < 10
+    assert set(report.skipped) == {"oracle"} and "nodes=[...]" in report.skipped["oracle"]
+    assert report.ok and len(report.rows) == 41
+    w = model.parameters()[0]
+    (row,) = check(loss, nodes=[w]).rows
+    assert row.oracle == pytest.approx(w.grad, rel=1e-9)
+
+
+def test_the_moons_loss_skips_with_reasons_instead_of_hanging():
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1337)
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    scores = [model([float(a) for a in x]) for x in X]
+    losses = [(1 + -(2.0 * yi - 1) * s).relu() for yi, s in zip(y, scores)]
+    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+    loss.backward()
+    t = time.perf_counter()
+    report = check(loss, max_fd_work=300_000)
+    assert time.perf_counter() - t < 10
+    assert "operations" in report.skipped["closed_form"]
+    assert "operations" in report.skipped["oracle"]
+    assert "of 337 nodes only" in report.skipped["finite_diff"]
+    assert "nothing to compare" in report.skipped["rows"]
+    assert 1 <= len(report.rows) < 337 and report.ok
+
+
+# -- an independent oracle: PyTorch's autograd on random expressions -----------
+
+OPS = {
+    "+": (2, "({} + {})"),
+    "*": (2, "({} * {})"),
+    "-": (2, "({} - {})"),
+    "/": (2, "({} / (1 + {}**2))"),
+    "tanh": (1, "tanh({})"),
+    "sigmoid": (1, "sigmoid({})"),
+    "exp": (1, "exp({} / 4)"),
+    "sq": (1, "({})**2"),
+}
+
+
+@st.composite
+def expressions(draw, depth=3):
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(["x", "y", "z", "0.5", "2"]))
+    op = draw(st.sampled_from(sorted(OPS)))
+    arity, fmt = OPS[op]
+    return fmt.format(*[draw(expressions(depth=depth - 1)) for _ in range(arity)])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    text=expressions(),
+    vals=st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3),
+)
+def test_random_expressions_agree_with_pytorch(text, vals):
+    torch = pytest.importorskip("torch")
+    used = {n: v for n, v in zip("xyz", vals) if re.search(rf"\b{n}\b", text)}
+    if not used:
+        return
+    f = parse(text, **used)
+    f.backward()
+    report = check(f)
+    ts = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in used.items()}
+    fns = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp}
+    tf = _torch_eval(text, ts, fns)
+    tf.backward()
+    assert report.root_value == pytest.approx(tf.item(), rel=1e-9, abs=1e-12)
+    for r in report.rows:
+        want = ts[r.label].grad.item()
+        assert r.grad == pytest.approx(want, rel=1e-9, abs=1e-12)
+        assert r.closed_form == pytest.approx(want, rel=1e-9, abs=1e-12)
+        assert r.oracle == pytest.approx(want, rel=1e-9, abs=1e-12)
+        assert r.finite_diff == pytest.approx(want, rel=1e-5, abs=1e-6)
+
+
+def _torch_eval(text, ts, fns):
+    """PyTorch evaluates the same text: names are tensors, calls torch functions."""
+    import torch
+
+    import ast
+    import operator
+
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+    ops |= {ast.Div: operator.truediv, ast.Pow: operator.pow}
+    root = ast.parse(text, mode="eval").body
+    todo, done = [(root, False)], {}
+    while todo:  # post-order with a stack
+        node, ready = todo.pop()
+        kids = (
+            [node.left, node.right]
+            if isinstance(node, ast.BinOp)
+            else [node.args[0]]
+            if isinstance(node, ast.Call)
+            else [node.operand]
+            if isinstance(node, ast.UnaryOp)
+            else []
+        )
+        if kids and not ready:
+            todo.append((node, True))
+            todo.extend((k, False) for k in kids)
+        elif isinstance(node, ast.Name):
+            done[node] = ts[node.id]
+        elif isinstance(node, ast.Constant):
+            done[node] = torch.tensor(float(node.value), dtype=torch.float64)
+        elif isinstance(node, ast.BinOp):
+            done[node] = ops[type(node.op)](done[node.left], done[node.right])
+        elif isinstance(node, ast.UnaryOp):
+            done[node] = -done[node.operand]
+        else:
+            done[node] = fns[node.func.id](done[node.args[0]])
+    return done[root]
