@@ -7,14 +7,14 @@ Two chains, each as deep as the number of its links n:
   the shape of every ``sum(losses)`` (2n + 1 nodes).
 
 For each, in a fresh child process per depth: building the graph, ``backward()`` and
-``forward()`` (re-evaluation after changing the leaf), each the best of at least 3
-runs, reported as time per node so that linear growth shows as a flat row. The
-cyclic garbage collector is on, as users run; unless --quick, each depth runs once
-more with it off, as a control: the engine's graphs have no cycles, but the
-collector still walks every live node. Then, up to 10^4 deep, the closed form at
-the deepest leaf (``chain_expr``: the symbolic reverse sweep; ``grad_expr``: its
-expansion into the variables), each depth in its own child with a time cap; SymPy's
-own failures (it recurses on expression depth) are caught and
+``forward()`` (re-evaluation after changing the leaf), each the CPU time of the best
+of at least 3 runs, reported as time per node so that linear growth shows as a flat
+row. The cyclic garbage collector is on, as users run; unless --quick, each depth
+runs once more with it off, as a control: the engine's graphs have no cycles, but
+the collector still walks every live node. Then, up to 10^4 deep, the closed form
+at the deepest leaf (``chain_expr``: the symbolic reverse sweep; ``grad_expr``: its
+expansion into the variables; CPU time), each depth in its own child with a
+wall-time cap. SymPy's own failures (it recurses on expression depth) are caught and
 reported with the error type and the SymPy function that raised it.
 
 micrograd 0.1.0 has no tanh; its + chain is built and its ``backward()`` raises
@@ -48,15 +48,15 @@ def build(op, n, Value):
     return sum(xs), x
 
 
-def numeric_child(op, n, gc_on):
-    """Engine: build, backward, forward() times (best of 3), node count."""
+def numeric_child(op, n, gc_on, min_total):
+    """Engine: build, backward, forward() CPU times (best of >= 3 runs), node count."""
     from engine import Value, topo_order
 
     if not gc_on:
         gc.disable()
-    # Best of at least 3 runs and of about 1 s in all: shallow chains get many runs,
-    # which the noise of a shared machine needs; deep ones get 3.
-    reps = dict(min_reps=3, min_total=1.0, max_reps=200)
+    # CPU time, best of at least 3 runs and of about min_total s in all: shallow
+    # chains get many runs, which the noise of a shared machine needs; deep ones 3.
+    reps = dict(min_reps=3, min_total=min_total, max_reps=200, clock=time.process_time)
     t_build = C.best_time(lambda: build(op, n, Value), **reps)
     root, x = build(op, n, Value)
     nodes = len(topo_order(root))
@@ -74,13 +74,14 @@ def symbolic_child(op, n):
     root, x = build(op, n, Value)
     x.label = "x"
     root.backward()
-    out, t = {"grad": x.grad}, time.perf_counter()
+    clock = time.process_time
+    out, t = {"grad": x.grad}, clock()
     try:
         _ = x.chain_expr  # the sweep alone, timed apart from the expansion
-        out["chain_expr"] = time.perf_counter() - t
-        t = time.perf_counter()
+        out["chain_expr"] = clock() - t
+        t = clock()
         g = x.grad_expr
-        out["grad_expr"] = time.perf_counter() - t
+        out["grad_expr"] = clock() - t
         out["value"] = float(g.subs(x.symbol, 0.5))
     except Exception as e:  # SymPy's limits are the finding: report, do not hide
         frames = traceback.extract_tb(e.__traceback__)
@@ -88,7 +89,7 @@ def symbolic_child(op, n):
         where = sym[-1] if sym else frames[-1]
         mod = where.filename.split("site-packages/")[-1]
         out["error"] = f"{type(e).__name__} in {mod}:{where.name}"
-        out["after"] = time.perf_counter() - t
+        out["after"] = clock() - t
     C.result(out)
 
 
@@ -98,7 +99,8 @@ def micrograd_child(depths):
 
     out = {}
     for n in depths:
-        t_build = C.best_time(lambda n=n: build("+", n, Value), min_total=0.3, max_reps=20)
+        clock = dict(min_reps=3, min_total=0.3, max_reps=20, clock=time.process_time)
+        t_build = C.best_time(lambda n=n: build("+", n, Value), **clock)
         root, _ = build("+", n, Value)
         try:
             root.backward()
@@ -137,20 +139,23 @@ def main():
         op, n = rest[0], int(rest[1])
         if kind == "symbolic":
             return symbolic_child(op, n)
-        return numeric_child(op, n, gc_on=kind == "numeric")
+        return numeric_child(op, n, gc_on=kind == "numeric", min_total=float(rest[2]))
 
     top = args.max_depth or (10**5 if args.quick else 10**6)
     depths = [10**e for e in range(3, 7) if 10**e <= top]
     sym_depths = [10**2, 10**3] if args.quick else [10**2, 3 * 10**2, 10**3, 3 * 10**3, 10**4]
-    sym_cap = 10 if args.quick else 120
+    sym_cap = 8 if args.quick else 120
     rows = []
     for op in OPS:
         bench = f"depth: {op} chain"
         res, off = {}, {}
+        spend = 0.3 if args.quick else 1.0
         for n in depths:
-            r = res[n] = C.child("bench_depth.py", ["--child", "numeric", op, n], timeout=900)
+            argv = ["--child", "numeric", op, n, spend]
+            r = res[n] = C.child("bench_depth.py", argv, timeout=900)
             if not args.quick:
-                off[n] = C.child("bench_depth.py", ["--child", "nogc", op, n], timeout=900)
+                argv[1] = "nogc"
+                off[n] = C.child("bench_depth.py", argv, timeout=900)
             if "error" in r:
                 print(f"{op} x {n}: {r['error']} {r['detail']}")
             else:
@@ -166,9 +171,9 @@ def main():
             name = "forward() re-evaluation" if phase == "forward" else phase
             text = " / ".join(f"{t:.2f}" for t in per)
             text += f" (gc off: {' / '.join(f'{t:.2f}' for t in ctl)})" if ctl else ""
-            rows.append(C.row(bench, "engine", f"{name}, us/node at {label}", text,
+            rows.append(C.row(bench, "engine", f"{name}, CPU us/node at {label}", text,
                               flag="" if growth < 3 else "NOT LINEAR"))  # fmt: skip
-            rows.append(C.row(bench, "engine", f"{name} at {exp10(ok[-1])}",
+            rows.append(C.row(bench, "engine", f"{name} at {exp10(ok[-1])}, CPU",
                               res[ok[-1]][phase], "s"))  # fmt: skip
         for n in ok if op == "+" else ():  # side by side with micrograd's rows below
             if n <= 10**4:

@@ -16,11 +16,12 @@
 2. a 30-deep composition of one variable x (the levels cycle through tanh, *x,
    sigmoid, log(v^2 + 1), exp(-v), +x): ``x.grad_expr`` vs ``sympy.diff``.
 
-For each set of closed forms: the time, ``sympy.count_ops`` summed over the forms
-before and after one ``sympy.cse`` of them all (with the time cse took), and the
-agreement: the engine's forms evaluated at the point equal backward's ``p.grad``,
-and SymPy's equal the engine's at the point and at a random second point (both
-evaluated through their cse form, exactly as SymPy's own Floats).
+For each set of closed forms: the time (CPU time of this process), ``sympy.count_ops``
+summed over the forms before and after one ``sympy.cse`` of them all (with the time
+cse took), and the agreement: the engine's forms evaluated at the point equal
+backward's ``p.grad``, and SymPy's equal the engine's at the point and at a random
+second point (both evaluated through their cse form, in SymPy's own Floats). With
+--quick, the counts, cse and checks use every 10th form.
 
     python tests/benchmarks/bench_symbolic.py [--quick] [--cap SECONDS]
 """
@@ -56,17 +57,18 @@ def demo_loss():
 
 
 def timed(fn):
-    t = time.perf_counter()
+    """fn()'s result and the CPU time it took (steadier than wall time when shared)."""
+    t = time.process_time()
     out = fn()
-    return out, time.perf_counter() - t
+    return out, time.process_time() - t
 
 
-def ops_and_cse(forms, count_every=1):
-    """count_ops summed over the forms (every count_every-th one), and after one
-    cse of them all; plus the cse itself, to evaluate with."""
+def ops_and_cse(forms):
+    """count_ops summed over the forms, and after one cse of them all; plus the cse
+    itself, to evaluate them with."""
     import sympy
 
-    before = sum(sympy.count_ops(f) for f in forms[::count_every])
+    before = sum(sympy.count_ops(f) for f in forms)
     (reps, reduced), t_cse = timed(lambda: sympy.cse(forms))
     after = sum(sympy.count_ops(e) for _, e in reps) + sum(sympy.count_ops(f) for f in reduced)
     return before, after, t_cse, (reps, reduced)
@@ -99,11 +101,13 @@ def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, gr
     When SymPy was capped, its time for all forms is extrapolated: t_fixed (the
     expansion of the root, done once) plus the per-form diff time times the count."""
     rows = []
-    e_before, e_after, e_cse, e_form = ops_and_cse(engine_forms, count_every)
-    s_before, s_after, s_cse, s_form = ops_and_cse(sympy_forms, count_every)
     done = len(sympy_forms)
     some = f" ({done} of {n_total})" if done < n_total else ""
     per = f" (every {count_every}th form)" if count_every > 1 else ""
+    k = count_every  # --quick: counts, cse and checks on a sample of the forms
+    engine_forms, sympy_forms, grads = engine_forms[::k], sympy_forms[::k], grads[::k]
+    e_before, e_after, e_cse, e_form = ops_and_cse(engine_forms)
+    s_before, s_after, s_cse, s_form = ops_and_cse(sympy_forms)
     flag = "CAPPED" if capped else ""
     if capped:
         guess = t_fixed + (t_sympy - t_fixed) * n_total / max(done, 1)  # expr once, diff each
@@ -113,26 +117,27 @@ def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, gr
     else:
         rows.append(C.row(bench, "sympy.diff", "time, all closed forms", t_sympy, "s"))
     rows.append(C.row(bench, "engine", f"count_ops before cse{per}", e_before))
-    rows.append(C.row(bench, "engine", "count_ops after cse", e_after))
-    rows.append(C.row(bench, "engine", "cse time", e_cse, "s"))
+    rows.append(C.row(bench, "engine", f"count_ops after cse{per}", e_after))
+    rows.append(C.row(bench, "engine", f"cse time{per}", e_cse, "s"))
     if not some:
         rows.append(C.row(bench, "sympy.diff", f"count_ops before cse{per}", s_before))
-        rows.append(C.row(bench, "sympy.diff", "count_ops after cse", s_after))
-        rows.append(C.row(bench, "sympy.diff", "cse time", s_cse, "s"))
+        rows.append(C.row(bench, "sympy.diff", f"count_ops after cse{per}", s_after))
+        rows.append(C.row(bench, "sympy.diff", f"cse time{per}", s_cse, "s"))
     else:
-        note = f"{done} forms: before cse {s_before:,}, after {s_after:,}, cse {s_cse:.2g} s"
+        note = f"{done} forms{per}: before cse {s_before:,}, after {s_after:,}, cse {s_cse:.2g} s"
         rows.append(C.row(bench, "sympy.diff", "count_ops (the forms done)", note))
     at_point = evaluate(e_form, point)
     worst = max(rel(a, b) for a, b in zip(at_point, grads))
-    rows.append(agreement(bench, "engine", "closed forms at the point vs backward's grads", worst))
+    measure = f"closed forms at the point vs backward's grads{per}"
+    rows.append(agreement(bench, "engine", measure, worst))
     rnd = random.Random(7)
     other = {s: rnd.uniform(-1, 1) for s in point}
     worst = 0.0
     for pt in (point, other):
-        a = evaluate(e_form, pt)[:done]
+        a = evaluate(e_form, pt)[: len(sympy_forms)]
         b = evaluate(s_form, pt)
         worst = max([worst] + [rel(u, v) for u, v in zip(a, b)])
-    rows.append(agreement(bench, "sympy.diff", f"vs engine's forms at 2 points{some}", worst))
+    rows.append(agreement(bench, "sympy.diff", f"vs engine's forms at 2 points{some}{per}", worst))
     return rows
 
 
@@ -166,12 +171,12 @@ def mlp(cap, quick):
     ]
     loss = loss_fn()
     full, t_expr = timed(lambda: loss.expr)
-    diffs, t = [], time.perf_counter()
+    diffs, t = [], time.process_time()
     for p in params:
-        if time.perf_counter() - t > cap:
+        if time.process_time() - t > cap:
             break
         diffs.append(sympy.diff(full, p.symbol))
-    t_diff = time.perf_counter() - t
+    t_diff = time.process_time() - t
     print(f"sympy: loss.expr {t_expr:.3g} s, diff {len(diffs)} of {n} in {t_diff:.3g} s")
     point = {p.symbol: p.data for p in params + x}
     grads = [p.grad for p in params]
@@ -210,7 +215,7 @@ def composition(depth=30):
 
 def main():
     p = C.parser(__doc__.split("\n")[0])
-    p.add_argument("--cap", type=float, help="seconds for sympy.diff (default 60; quick 5)")
+    p.add_argument("--cap", type=float, help="CPU s for sympy.diff (default 60; quick 5)")
     args = C.parse(p)
     cap = args.cap or (5 if args.quick else 60)
     rows = mlp(cap, args.quick) + composition()

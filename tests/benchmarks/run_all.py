@@ -26,6 +26,8 @@ import time
 
 import _common as C
 
+ORDER = ("training", "depth", "symbolic", "compile", "panels")  # then any other, by name
+
 
 def run(script, flags, log_path, timeout):
     """Run one benchmark, echoing its output live into the log; return (rows, seconds)."""
@@ -94,7 +96,9 @@ def main():
     p.add_argument("--out", default=os.path.join(C.REPO, "out", "bench.md"))
     p.add_argument("--timeout", type=float, default=3600, help="seconds per script")
     args, flags = p.parse_known_args()
-    scripts = sorted(glob.glob(os.path.join(C.HERE, "bench_*.py")))
+    first = {f"bench_{n}.py": i for i, n in enumerate(ORDER)}  # the headline first
+    scripts = sorted(glob.glob(os.path.join(C.HERE, "bench_*.py")),
+                     key=lambda s: (first.get(os.path.basename(s), len(ORDER)), s))  # fmt: skip
     if args.only:
         wanted = {f"bench_{n.strip()}.py" for n in args.only.split(",")}
         scripts = [s for s in scripts if os.path.basename(s) in wanted]
