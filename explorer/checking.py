@@ -166,8 +166,9 @@ def _recompute(nodes):
             out = w._rule.forward(NUM, *xs, w._k)
         except (ArithmeticError, ValueError):
             out = None
-        if type(out) is not float:
-            raise DomainError(f"{w._rule.name} is undefined at {xs}")
+        if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
+            why = w._rule.check(*xs, w._k) if w._rule.check else None
+            raise DomainError(why or f"{w._rule.name} is undefined at {xs}")
         w.data = out
 
 
@@ -204,14 +205,11 @@ def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
             "evaluations); pass nodes=[...] to choose which, or max_fd_work="
         )
     out = {}
-    try:
-        for v in chosen:
-            try:
-                out[index[v]] = _central(root, order, index, v, h)
-            except DomainError as e:
-                notes[index[v]] = f"no finite difference: {e}"
-    finally:
-        root.forward()  # every node's data consistent with the restored leaves again
+    for v in chosen:
+        try:
+            out[index[v]] = _central(root, order, index, v, h)
+        except DomainError as e:
+            notes[index[v]] = f"no finite difference: {e}"
     return out
 
 

@@ -110,6 +110,12 @@ def test_leaves_restored_when_an_evaluation_raises(monkeypatch):
     assert row.finite_diff is None and "no finite difference" in row.note
     assert row.closed_form == pytest.approx(1 / 4e-6) and row.agrees
     assert x.data == 4e-6 and f.data == math.log(4e-6)
+    g = (x * 1.0).log()  # the same through an intermediate node, nudged on its own
+    g.backward()
+    before = [v.data for v in topo_order(g)]
+    rows = check(g, nodes="all").rows
+    assert [r.finite_diff is None for r in rows] == [True, False, True, False]  # x, 1, x*1, log
+    assert [v.data for v in topo_order(g)] == before
 
     o = neuron()
     leaves = {v: v.data for v in topo_order(o) if v.is_variable}
