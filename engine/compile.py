@@ -11,7 +11,8 @@ the batch. The source is written from the symbolic views, not by tracing:
 
 - the forward part is the graph itself, one line per result node, from the rule
   table's forward with ``m = SYM``: the same operations in the same order as the
-  engine, so the values agree with ``forward()`` to the last bit;
+  engine, so sums, products and ReLUs round exactly as ``forward()`` does (NumPy's
+  exp, log and tanh may differ from ``math``'s in the last place);
 - the gradient part is the engine's symbolic reverse sweep in the chain-rule view
   (d L/d theta_j written with the nodes' symbols, ``engine.symbolic``), with its
   common subexpressions pulled out by ``sympy.cse``. No ``sympy.diff`` of the
@@ -22,9 +23,14 @@ as ``numpy.heaviside(x, 0.0)``, both elementwise. Outside a primitive's domain t
 compiled code does what NumPy does (inf or nan, with NumPy's warning) where the engine
 raises ``DomainError``.
 
+What it costs: the closed form of a gradient is as big as the chain rule makes it.
+For a wide, shallow graph (micrograd's MLP: 337 parameters, 644 nodes) compiling
+takes well under a second; down a chain of depth d the closed form has about d^2/2
+factors, and the sweep and cse grow with it (about 5 s at d = 100 here).
+
 The result shows its ``source``, writes it as a module that needs only NumPy
-(``write_module``), and prints the same program as C (``c_source``). The engine
-itself imports only SymPy: NumPy is imported here only when a function is built.
+(``write_module``), and prints the same program as C (``c_source``). This module
+imports only SymPy: NumPy is imported by the generated code, on its first call.
 """
 
 import keyword
@@ -236,7 +242,7 @@ class CompiledGrad:
 
     @property
     def stats(self):
-        """Sizes: graph nodes, cse temporaries, operations in the gradient part."""
+        """Sizes: forward lines (result nodes), cse temporaries, gradient operations."""
         forward, temps, value, grads = self._lines
         return {
             "forward_lines": len(forward),
@@ -329,8 +335,7 @@ def compile_value_and_grad(root, inputs, params, name="value_and_grad"):
                 forward.append((a, sympy.sympify(v._rule.forward(SYM, *args, _k(v)))))
 
     grads = [adj.get(id(p), sympy.Integer(0)) for p in params]
-    temps_gen = (sympy.Dummy() for _ in iter(int, 1))
-    temps, grads = sympy.cse(grads, symbols=temps_gen, order="none")
+    temps, grads = sympy.cse(grads, symbols=sympy.numbered_symbols(cls=sympy.Dummy), order="none")
     temps_named = []
     for j, (s, e) in enumerate(temps):
         names[s] = _identifier("", f"c{j + 1}", taken)
