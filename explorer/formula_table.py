@@ -103,8 +103,8 @@ class FormulaTable:
             r"\text{value}",
             r"\text{forward}",
             r"\text{local}",
-            rf"\frac{{\partial {R}}}{{\partial\,\cdot}}\ \text{{(chain rule)}}",
-            rf"\frac{{\partial {R}}}{{\partial\,\cdot}}",
+            rf"\frac{{\partial {R}}}{{\partial\,\text{{node}}}}\ \text{{(chain rule)}}",
+            rf"\frac{{\partial {R}}}{{\partial\,\text{{node}}}}",
         ]
         body = []
         for r in self.rows:

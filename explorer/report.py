@@ -158,14 +158,17 @@ class CheckReport:
 
     def _repr_html_(self):
         e = html.escape
-        head = "".join(f"<th>{e(h)}</th>" for h in _HEAD)
+        head = "".join(
+            f"<th style='text-align:{'left' if h in ('node', 'verdict') else 'right'}'>{e(h)}</th>"
+            for h in _HEAD
+        )
         body = []
         for r, c in zip(self.rows, self._cells()):
             tds = "".join(f"<td style='text-align:right'>{e(x)}</td>" for x in c[1:-1])
             colour = COLOURS[r.verdict]
             body.append(
-                f"<tr><td><b>{e(c[0])}</b></td>{tds}"
-                f"<td style='background:{colour}'>{e(r.verdict)}</td></tr>"
+                f"<tr><td style='text-align:left'><b>{e(c[0])}</b></td>{tds}"
+                f"<td style='text-align:left;background:{colour}'>{e(r.verdict)}</td></tr>"
             )
         notes = [f"{e(r.label)}: {e(r.note)}" for r in self.rows if r.note]
         notes += [f"skipped {e(k.replace('_', ' '))}: {e(w)}" for k, w in self.skipped.items()]
@@ -175,5 +178,6 @@ class CheckReport:
             f"<span style='color:#666'>(h = {self.h:g})</span></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             + "".join(f"<p style='color:#666'>{n}</p>" for n in notes)
-            + f"<p style='background:{colour};padding:2px 6px'>{e(self.summary())}</p></div>"
+            + f"<p><span style='background:{colour};padding:2px 6px'>{e(self.summary())}</span>"
+            "</p></div>"
         )
