@@ -134,3 +134,14 @@ def test_bad_input_is_refused_by_name():
         nudge(a * 2, ranges={"z": (0, 1)})
     with pytest.raises(ValueError, match="no variables"):
         nudge(Constant(1.0) * 2)
+
+
+def test_formulas_of_a_wide_graph_are_typeset_when_opened():
+    xs = [Value(float(i), label=f"a{i}") for i in range(1, 11)]
+    y = sum(x * x * i for i, x in enumerate(xs, 1))
+    p = nudge(y)
+    assert p._formula_box.selected_index is None  # ten sliders: the formulas start folded
+    assert all(f.value == "" for f in p.formulas.values())
+    p._formula_box.selected_index = 0
+    assert p.formulas["a3"].value.endswith("= 6 a_{3}$")  # d/da3 of 3 a3^2
+    assert float(p.closed["a3"].value) == 18.0 and float(p.grads["a3"].value) == 18.0

@@ -14,6 +14,7 @@ import ipywidgets as W
 from matplotlib.figure import Figure
 
 _XML_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"')
 
 
 class Panel:
@@ -48,7 +49,10 @@ def svg_inline(dot):
     (the XML prolog and DOCTYPE cut off), scaled to the panel's width."""
     svg = dot.pipe(format="svg", encoding="utf-8")
     svg = _XML_HEAD.sub("", svg, count=1)
-    return f'<div class="ade-graph" style="max-width:100%;overflow-x:auto">{svg}</div>'
+    # dot fixes the size in points; scale to the panel's width instead (the viewBox
+    # keeps the proportions), never past the natural size.
+    svg = _SIZE.sub(r'<svg style="width:100%;max-width:\1pt;height:auto"', svg, count=1)
+    return f'<div class="ade-graph" style="max-width:100%">{svg}</div>'
 
 
 def num(x, digits=6):

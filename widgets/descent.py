@@ -56,9 +56,11 @@ class Descent(Panel):
         self.root.forward()
         self.fname = self.root.label or "f"
 
-        self.lr = W.FloatLogSlider(
-            value=lr, base=10, min=-4, max=0, step=0.01, description="rate",
-            readout_format=".4g", continuous_update=True, layout=W.Layout(width="420px"),
+        # linear, in steps of 0.001: the lecture's rates (0.01, 0.05, 0.1) and the
+        # divergence threshold of its f (1/3) must be reachable exactly or closely
+        self.lr = W.FloatSlider(
+            value=lr, min=0.001, max=1.0, step=0.001, description="rate",
+            readout_format=".3f", continuous_update=True, layout=W.Layout(width="420px"),
         )  # fmt: skip
         self.steps = W.IntSlider(value=steps, min=1, max=100, description="steps")
         self.direction = W.ToggleButtons(
@@ -154,6 +156,7 @@ class Descent(Panel):
         th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
         return (
+            "<style>.ade-steps td, .ade-steps th {padding: 1px 10px; text-align: right}</style>"
             '<table class="ade-steps" style="font-family:monospace;font-size:12px">'
             f"<tr>{th}</tr>{trs}</table>"
         )

@@ -26,7 +26,15 @@ from explorer import check, draw
 from widgets._common import Panel, error_html, num, svg_inline, verdict_html
 from widgets._target import variables_of
 
-MAX_LATEX = 600  # characters: a longer closed form is shown in its chain-rule view, or not
+MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
+
+
+def _size_at_most(expr, limit):
+    """Whether the expression tree has at most ``limit`` nodes (stops counting there)."""
+    for i, _ in enumerate(sympy.preorder_traversal(expr)):
+        if i >= limit:
+            return False
+    return True
 
 
 def css_name(label):
@@ -57,6 +65,7 @@ class Nudge(Panel):
             raise TypeError(f"nudge needs a Value (a graph's output), got {type(root).__name__}")
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
         self._quiet = False
+        self._typeset = False
         self.vars = variables_of(root)
         if not self.vars:
             raise ValueError("nudge: the graph has no variables to slide")
@@ -145,25 +154,31 @@ class Nudge(Panel):
         formulas = W.Accordion([W.VBox([self.formulas[n] for n in self.names])])
         formulas.set_title(0, "closed forms d root / d variable")
         formulas.selected_index = 0 if len(self.names) <= 8 else None
+        formulas.observe(self._typeset_formulas, names="selected_index")
+        self._formula_box = formulas
         parts = [W.HBox([self.output, self.reset]), self.error, table, formulas, ranges]
         if self.show_graph:
             parts.append(self.graph)
         return W.VBox(parts)
 
-    def _typeset_formulas(self):
+    def _typeset_formulas(self, change=None):
         """Each variable's d root/d x in LaTeX, once: the formula does not move with
-        the sliders, only its value does."""
+        the sliders, only its value does. Done when the formulas are first shown;
+        a formula too big to read (or to typeset quickly) gives way to its
+        chain-rule view, or to a note."""
+        if self._typeset or self._formula_box.selected_index is None:
+            return
+        self._typeset = True
         top = sympy.latex(self.root.symbol) if self.root.label else "f"
         for n, v in zip(self.names, self.vars):
-            text = None
+            text = r"\text{(too long to typeset here: see explorer.formulas)}"
             for view in ("grad_expr", "chain_expr"):
-                tex = sympy.latex(getattr(v, view))
-                if len(tex) <= MAX_LATEX:
-                    text = tex
+                e = getattr(v, view)
+                if _size_at_most(e, MAX_TREE):
+                    text = sympy.latex(e)
                     break
             var = sympy.latex(v.symbol)
-            body = text if text is not None else r"\text{(too long to typeset here)}"
-            self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {body}$"
+            self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {text}$"
 
     # -- behaviour -----------------------------------------------------------
     def _on_slide(self, var):
@@ -189,8 +204,6 @@ class Nudge(Panel):
         self.error.remove_class("ade-error-shown")
         self.report = report
         rows = {id(r.node): r for r in report.rows}
-        top = html.escape(self.root.label or "output")
-        self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
         for n, v in zip(self.names, self.vars):
             row = rows.get(id(v))
             self.grads[n].value = num(v.grad, 10)
@@ -200,6 +213,10 @@ class Nudge(Panel):
         if self.show_graph:
             dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
             self.graph.value = svg_inline(dot)
+        # The output goes last: the front end applies updates in order, so once the
+        # page shows the new output, every other number and the graph are there too.
+        top = html.escape(self.root.label or "output")
+        self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
 
     def reset_values(self):
         """Every slider (so every variable) back to where it started."""

@@ -24,6 +24,7 @@ from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import evaluate, lecture_f, point, resolve
 
 H_EXPONENTS = np.linspace(-12.0, 0.0, 121)  # the plotted h: ten per decade
+MAX_LATEX = 200  # characters of a formula worth typesetting in a title
 COLOURS = {"forward": "tab:blue", "central": "tab:orange"}
 ROWS = ("backprop", "forward", "central")
 ROW_NAMES = {
@@ -62,9 +63,11 @@ class StepSize(Panel):
         )  # fmt: skip
         self.x = W.FloatText(value=self.var.data, description=self.var.label or "x")
         self.title = W.HTMLMath()
-        self.exact_label = W.Label()
+        self.exact_label = W.HTMLMath()
         self.error = W.HTML()
         self.cells = {(r, c): W.Label() for r in ROWS for c in ("value", "error")}
+        for (r, c), cell in self.cells.items():
+            cell.add_class(f"ade-step-{r}-{c}")  # for a browser test to find
         head = [W.HTML(f"<b>{t}</b>") for t in ("estimate", "value", "|error|")]
         body = []
         for r in ROWS:
@@ -124,11 +127,17 @@ class StepSize(Panel):
         self.root.backward()
         self.backprop = self.var.grad
         self.exact = evaluate(self.var.grad_expr, point(self.root))
+        f, x = _latex(self.root), _latex(self.var)
+        formula = sympy.latex(self.root.expr)
+        shown = f", ${f} = {formula}$" if len(formula) <= MAX_LATEX else ""
         self.title.value = (
-            f"Step size for $\\partial {_latex(self.root)} / \\partial {_latex(self.var)}$"
-            f" at ${_latex(self.var)} = {num(self.x0)}$"
+            f"Step size for $\\partial {f} / \\partial {x}$ at ${x} = {num(self.x0)}${shown}"
         )
-        self.exact_label.value = f"closed form d/d{self.var.label or 'x'} = {num(self.exact, 17)}"
+        derivative = sympy.latex(self.var.grad_expr)
+        derivative = f"{derivative} = " if len(derivative) <= MAX_LATEX else ""
+        self.exact_label.value = (
+            f"closed form: $\\partial {f} / \\partial {x} = {derivative}{num(self.exact, 17)}$"
+        )
         hs = 10.0**H_EXPONENTS
         est = np.array([self.differences(float(h)) for h in hs])
         self.curve_h = hs
@@ -165,9 +174,10 @@ class StepSize(Panel):
                       label=f"{k} difference")  # fmt: skip
             b, eb = self.best_h[k], max(self.best_error[k], floor)
             ax.plot([b], [eb], "v", color=c, ms=9)
+            edge = b > 0.1  # at the right edge the label goes above-left of the mark
             ax.annotate(f"best h ≈ {b:.0e}", (b, eb), textcoords="offset points",
-                        xytext=(0, -16), ha="right" if b > 0.1 else "center", color=c,
-                        fontsize=8)  # fmt: skip
+                        xytext=(-8, 10) if edge else (0, -16), ha="right" if edge else "center",
+                        color=c, fontsize=8)  # fmt: skip
             (self._marks[k],) = ax.plot([], [], "o", color=c, ms=7, mec="black")
         self._hline = ax.axvline(1e-3, color="black", ls="--", lw=1, label="h")
         ax.set_xlabel("step h")
@@ -181,6 +191,10 @@ class StepSize(Panel):
         ax.text(0.02, 0.96, "← round-off", transform=ax.transAxes, va="top", fontsize=8)
         ax.text(0.98, 0.96, "truncation →", transform=ax.transAxes, va="top", ha="right",
                 fontsize=8)  # fmt: skip
+        if self.best_h["central"] > 0.1:  # e.g. any quadratic: f''' = 0, no h^2 term
+            ax.text(0.98, 0.88, "central: no truncation error to see here",
+                    color=COLOURS["central"], transform=ax.transAxes, ha="right", va="top",
+                    fontsize=8)  # fmt: skip
         ax.grid(True, which="major", alpha=0.3)
         self._legend_ax = ax
         self._fig = fig

@@ -70,6 +70,7 @@ class Training(Panel):
         self.reset_button = W.Button(description="New network", icon="refresh")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
         self.status = W.Label()
+        self.status.add_class("ade-train-status")
         self.plot = image("100%")
         self.widget = W.VBox(
             [
@@ -163,19 +164,15 @@ class Training(Panel):
     # -- the picture ---------------------------------------------------------
     def _show(self, boundary=True):
         k = len(self.losses)
-        self.status.value = (
-            f"after {k} steps: loss {num(self.loss_value.data, 5)}, "
-            f"accuracy {100 * self.accuracy:.0f}% ({len(self.y)} samples, "
-            f"{len(self.model.parameters())} parameters)"
-        )
         fig = figure(9.0, 3.6)
         fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14, wspace=0.25)
         ax, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
         if self.losses:
             ax.plot(range(k), self.losses, color="tab:blue", lw=1.5)
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(NullFormatter())  # mathtext labels crowd the axis
+            if max(self.losses) > 20 * min(self.losses) > 0:  # a log axis pays past a decade
+                ax.set_yscale("log")
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())  # mathtext labels crowd it
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
         ax.set_title("loss", fontsize=10, y=1.0)  # fixed: auto placement is slow
@@ -200,6 +197,12 @@ class Training(Panel):
             right.legend(fontsize=8)
             right.set_title("predictions vs targets", fontsize=10, y=1.0)
         self.plot.value = png(fig, dpi=80)
+        # The status goes last: once the page shows it, the picture has arrived too.
+        self.status.value = (
+            f"after {k} steps: loss {num(self.loss_value.data, 5)}, "
+            f"accuracy {100 * self.accuracy:.0f}% ({len(self.y)} samples, "
+            f"{len(self.model.parameters())} parameters)"
+        )
 
 
 def training(dataset="moons", **kwargs):
