@@ -42,6 +42,18 @@ _FUNCS = {
 }
 
 
+def _as_expr(e):
+    """A SymPy expression (a plain number, as the symbolic sweep may give, made one);
+    never text: nothing here parses strings."""
+    if isinstance(e, sympy.Basic):
+        return e
+    if isinstance(e, int) and not isinstance(e, bool):
+        return sympy.Integer(e)
+    if isinstance(e, float):
+        return sympy.Float(e)
+    raise TypeError(f"expected a SymPy expression or a number, got {type(e).__name__}")
+
+
 class Unsupported(ValueError):
     """An expression holds a function the tape does not know."""
 
@@ -58,7 +70,7 @@ class Tape:
         self.n_inputs = len(symbols)
         self.code = []  # (kind, payload): evaluated in order into one list of floats
         index = {}
-        stack = [(sympy.sympify(e), False) for e in reversed(exprs)]
+        stack = [(_as_expr(e), False) for e in reversed(exprs)]
         while stack:
             e, ready = stack.pop()
             if e in index:
@@ -87,7 +99,7 @@ class Tape:
                     index[e] = self._emit("call", (_FUNCS[e.func], args))
                 else:
                     raise Unsupported(f"cannot evaluate {e.func.__name__} numerically")
-        self.outputs = [index[sympy.sympify(e)] for e in exprs]
+        self.outputs = [index[_as_expr(e)] for e in exprs]
 
     def _emit(self, kind, payload):
         self.code.append((kind, payload))
@@ -137,6 +149,6 @@ def compile_exprs(exprs, symbols):
 
 def _evalf(e, subs):
     try:
-        return float(sympy.sympify(e).evalf(subs=subs))
+        return float(_as_expr(e).evalf(subs=subs))
     except (TypeError, ValueError, ArithmeticError):
         return _NAN

@@ -1,7 +1,9 @@
 """explorer.check: backprop against closed form, oracle and finite difference."""
 
+import ast
 import json
 import math
+import operator
 import random
 import re
 import time
@@ -285,9 +287,6 @@ def _torch_eval(text, ts, fns):
     """PyTorch evaluates the same text: names are tensors, calls torch functions."""
     import torch
 
-    import ast
-    import operator
-
     ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
     ops |= {ast.Div: operator.truediv, ast.Pow: operator.pow}
     root = ast.parse(text, mode="eval").body
@@ -317,3 +316,27 @@ def _torch_eval(text, ts, fns):
         else:
             done[node] = fns[node.func.id](done[node.args[0]])
     return done[root]
+
+
+def test_the_tape_evaluates_what_sympy_evaluates():
+    import sympy
+
+    from explorer.tape import Tape, compile_exprs
+
+    x, y = sympy.symbols("x y", real=True)
+    exprs = [
+        sympy.tanh(x * y) ** 2 + 1 / (1 + sympy.exp(-x)),
+        sympy.Max(0, x) * sympy.Heaviside(y, 0) + sympy.Heaviside(x),
+        sympy.log(x) * x ** sympy.Rational(1, 3) - sympy.pi * y,
+        3 * x**2 - 4 * x + 5,
+    ]
+    for at in ([2.0, -0.5], [0.3, 1.7], [0.0, 0.0]):
+        got = Tape(exprs, [x, y])(at)
+        want = [float(e.subs({x: at[0], y: at[1]}).evalf()) if at[0] else None for e in exprs]
+        for g, w in zip(got, want):
+            if w is not None:
+                assert g == pytest.approx(w, rel=1e-12)
+    assert math.isnan(Tape([sympy.log(x)], [x])([-1.0])[0])  # undefined: nan, no exception
+    assert Tape([sympy.Heaviside(x, 0), sympy.Heaviside(x)], [x])([0.0]) == [0.0, 0.5]
+    odd = compile_exprs([sympy.DiracDelta(x) + x, x**2], [x])  # not a tape: SymPy's way
+    assert odd([2.0]) == [2.0, 4.0]
