@@ -102,7 +102,7 @@ class _NumPy(NumPyPrinter):
         return out
 
     def _print_Heaviside(self, e):
-        x, h0 = e.pargs  # pargs: Heaviside(x) keeps its default value at 0, 1/2
+        x, h0 = e.args  # args, not pargs: Heaviside(x) keeps its default H(0) = 1/2 there
         return f"numpy.heaviside({self._print(x)}, {_float(h0)})"
 
 
@@ -122,7 +122,7 @@ class _C(C99CodePrinter):
         return _float(x)
 
     def _print_Heaviside(self, e):
-        x, h0 = e.pargs
+        x, h0 = e.args
         x = self._print(x)
         return f"(({x}) > 0 ? 1.0 : (({x}) < 0 ? 0.0 : {_float(h0)}))"
 

@@ -260,9 +260,21 @@ def rows(r):
         row(
             "micrograd", "s/step", r["micrograd_s_per_step"], "s", note=ext(r["micrograd_steps"])
         ),  # fmt: skip
-        row("engine", "end to end", r["engine_s_per_step"] * r["steps"], "s"),
+        row(
+            "engine",
+            "end to end",
+            r["engine_s_per_step"] * r["steps"],
+            "s",
+            note=ext(r["engine_steps"]),
+        ),  # fmt: skip
         row("compiled", "end to end", r["compiled_end_to_end_s"], "s", note="compile included"),
-        row("micrograd", "end to end", r["micrograd_end_to_end_s"], "s"),
+        row(
+            "micrograd",
+            "end to end",
+            r["micrograd_end_to_end_s"],
+            "s",
+            note=ext(r["micrograd_steps"]),
+        ),  # fmt: skip
         row("compiled", "compile", r["compile_s"], "s"),
         row(
             "compiled",
