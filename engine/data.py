@@ -6,23 +6,26 @@ from engine.value import Value
 
 
 def lecture_neuron():
-    """LECTURE.md chapter 6: o = tanh(x1*w1 + x2*w2 + b), every node labelled."""
+    """LECTURE.md chapter 6: o = tanh(x1*w1 + x2*w2 + b), every node labelled.
+
+    Returns {name: node}. Products are labelled ``x1w1`` rather than the lecture's
+    ``x1*w1``: a label becomes a symbol, and ``x1*w1`` would read as a product."""
     x1 = Value(2.0, label="x1")
     x2 = Value(0.0, label="x2")
     w1 = Value(-3.0, label="w1")
     w2 = Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
     x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
+    x1w1.label = "x1w1"
     x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
+    x2w2.label = "x2w2"
     x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
+    x1w1x2w2.label = "x1w1x2w2"
     n = x1w1x2w2 + b
     n.label = "n"
     o = n.tanh()
     o.label = "o"
-    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=x1w1x2w2, n=n, o=o)
+    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
 
 
 def lecture_example1():

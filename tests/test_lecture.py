@@ -89,7 +89,9 @@ def test_ch5_one_optimisation_step(example1):
 
 
 # -- chapters 6-7: a neuron and backward through it ----------------------------
-NEURON_GRADS = dict(o=1.0, n=0.5, b=0.5, x1w1=0.5, x2w2=0.5, s=0.5, x1=-1.5, w1=1.0, x2=0.5, w2=0.0)
+NEURON_GRADS = dict(
+    o=1.0, n=0.5, b=0.5, x1w1=0.5, x2w2=0.5, x1w1x2w2=0.5, x1=-1.5, w1=1.0, x2=0.5, w2=0.0
+)
 
 
 def test_ch6_neuron(neuron):
@@ -114,7 +116,7 @@ def test_ch7_1_topological_order(neuron):
     assert all(pos[c] < pos[v] for v in order for c in v._prev)
     assert order[-2:] == [neuron["n"], neuron["o"]]
     assert [v.label for v in order] == [
-        "x1", "w1", "x1*w1", "x2", "w2", "x2*w2", "x1*w1 + x2*w2", "b", "n", "o"
+        "x1", "w1", "x1w1", "x2", "w2", "x2w2", "x1w1x2w2", "b", "n", "o"
     ]  # fmt: skip
 
 
