@@ -92,3 +92,15 @@ def test_domain_error_stops_the_trajectory():
     assert "stopped" in q.summary.value
     assert len(q.trajectory) == 1 and q.stopped.startswith("step 1")  # step 1 left the domain
     assert y.data == 0.5
+
+
+def test_two_variable_bowl_and_its_minimum():
+    """f = (a - 1)^2 + 2 (b + 2)^2: minimum 0 at (1, -2); a step scales a - 1 by
+    (1 - 2 lr) and b + 2 by (1 - 4 lr)."""
+    a, b = Value(3.0, label="a"), Value(0.0, label="b")
+    p = descent((a - 1) ** 2 + 2 * (b + 2) ** 2, lr=0.1, steps=8)
+    assert p.optimum["exact"] == [1, -2] and p.optimum["f_exact"] == 0
+    ak, bk = p.trajectory[-1]["x"]
+    assert ak == pytest.approx(1 + 0.8**8 * 2, abs=1e-12)
+    assert bk == pytest.approx(-2 + 0.6**8 * 2, abs=1e-12)
+    assert p.optima["max"] is None and not p.diverged

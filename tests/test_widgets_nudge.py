@@ -132,6 +132,8 @@ def test_bad_input_is_refused_by_name():
     a = Value(1.0, label="a")
     with pytest.raises(ValueError, match="unknown variables"):
         nudge(a * 2, ranges={"z": (0, 1)})
+    with pytest.raises(ValueError, match="needs min < max"):
+        nudge(a * 2, ranges={"a": (1, 0)})
     with pytest.raises(ValueError, match="no variables"):
         nudge(Constant(1.0) * 2)
 

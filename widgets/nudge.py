@@ -84,6 +84,8 @@ class Nudge(Panel):
             lo, hi, step = default_range(v.data, span)
             if name in ranges:
                 lo, hi = map(float, ranges[name])
+                if not lo < hi:
+                    raise ValueError(f"nudge: the range of {name} needs min < max, got {lo, hi}")
                 step = (hi - lo) / 400
             s = W.FloatSlider(
                 value=v.data, min=min(lo, v.data), max=max(hi, v.data), step=step,
