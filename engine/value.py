@@ -207,15 +207,9 @@ class Value:
         """Reverse-mode: seed d self/d self = 1, then, from the output back to the
         leaves, add each node's ``grad * d node/d input`` into every input's grad.
         Gradients accumulate (``+=``), as in micrograd and PyTorch."""
-        root = weakref.ref(self)
-        self.grad = 1.0
-        try:
-            for v in reversed(topo_order(self)):
-                v._root = root
-                prev = v._prev
-                if not prev:
-                    continue
-                g = v.grad
+        for v in backward_order(self):
+            try:
+                prev, g = v._prev, v.grad
                 if len(prev) == 2:
                     a, b = prev
                     da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
@@ -229,8 +223,8 @@ class Value:
                     ds = v._rule.partials(NUM, v.data, *[c.data for c in prev], v._k)
                     for c, d in zip(prev, ds):
                         c.grad += d * g
-        except ArithmeticError:  # 0 ** 0.5 is defined, its derivative is not
-            _domain_error(f"no derivative of {v._op} at {[c.data for c in v._prev]}", v._prev)
+            except ArithmeticError:  # 0 ** 0.5 is defined, its derivative is not
+                _domain_error(f"no derivative of {v._op} at {[c.data for c in prev]}", prev)
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""
@@ -295,6 +289,17 @@ def affine(b, ws, xs):
     if None in inputs:
         raise TypeError("affine takes Values and real numbers")
     return _result(RULES["affine"], tuple(inputs))
+
+
+def backward_order(root):
+    """The sweep of ``backward()``: seeds ``root.grad = 1``, then yields every result
+    node from root back to the leaves, each stamped with root (``grad_expr``'s root)."""
+    ref = weakref.ref(root)
+    root.grad = 1.0
+    for v in reversed(topo_order(root)):
+        v._root = ref
+        if v._prev:
+            yield v
 
 
 def topo_order(root):

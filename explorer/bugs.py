@@ -28,10 +28,10 @@ them, or ``"all"`` (the lecture's ``=`` bug was in every op).
 """
 
 import contextlib
-import weakref
 
-from engine import RULES, DomainError, Value, topo_order
+from engine import RULES, DomainError, Value
 from engine.rules import NUM
+from engine.value import backward_order
 
 _ALIASES = {"relu": "ReLU", "**2": "**k", "pow": "**k"}
 
@@ -62,14 +62,8 @@ def _ops(op):
 def _teaching_backward(ops, contribute, assign):
     def backward(self):
         """The engine's backward, with the injected bug at the chosen ops."""
-        root = weakref.ref(self)
-        self.grad = 1.0
-        for v in reversed(topo_order(self)):
-            v._root = root
-            prev = v._prev
-            if not prev:
-                continue
-            g = v.grad
+        for v in backward_order(self):
+            prev, g = v._prev, v.grad
             xs = [c.data for c in prev]
             buggy = v._rule.name in ops
             try:
