@@ -77,11 +77,11 @@ def _float(x):
     return repr(float(x))
 
 
-class _NumPy(NumPyPrinter):
-    """SymPy's NumPy printer with our names and elementwise ReLU and step."""
+class _Names:
+    """What both printers share: our identifiers for symbols, exact float text."""
 
-    def __init__(self, names):
-        super().__init__({"fully_qualified_modules": True, "order": "none"})
+    def __init__(self, names, **settings):
+        super().__init__({"order": "none", **settings})
         self.names = names
 
     def _print_Symbol(self, s):
@@ -91,6 +91,13 @@ class _NumPy(NumPyPrinter):
 
     def _print_Float(self, x):
         return _float(x)
+
+
+class _NumPy(_Names, NumPyPrinter):
+    """SymPy's NumPy printer with our names and elementwise ReLU and step."""
+
+    def __init__(self, names):
+        super().__init__(names, fully_qualified_modules=True)
 
     def _print_Max(self, e):
         # SymPy's default, functools.reduce(numpy.maximum, [...]), is fine too, but
@@ -106,20 +113,8 @@ class _NumPy(NumPyPrinter):
         return f"numpy.heaviside({self._print(x)}, {_float(h0)})"
 
 
-class _C(C99CodePrinter):
+class _C(_Names, C99CodePrinter):
     """SymPy's C99 printer with our names and Heaviside's value at 0 kept."""
-
-    def __init__(self, names):
-        super().__init__({"order": "none"})
-        self.names = names
-
-    def _print_Symbol(self, s):
-        return self.names[s]
-
-    _print_Dummy = _print_Symbol  # cse's temporaries
-
-    def _print_Float(self, x):
-        return _float(x)
 
     def _print_Heaviside(self, e):
         x, h0 = e.args

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import engine.data
-from engine import DomainError, Value
+from engine import DomainError, Value, demo
 from engine.compile import compile_value_and_grad
+from engine.data import LECTURE_XS, LECTURE_YS
 from engine.nn import MLP
 from engine.value import affine
 
@@ -123,10 +123,8 @@ def test_what_does_not_vary_is_broadcast():
 
 # -- the demo's network ------------------------------------------------------------------
 def moons():
-    np.random.seed(1337)
-    random.seed(1337)
-    X, y = engine.data.make_moons(n_samples=100, noise=0.1)
-    return X, y * 2 - 1, MLP(2, [16, 16, 1])
+    model, X, y = demo.setup()
+    return X, y, model
 
 
 def one_sample_loss(model):
@@ -195,7 +193,7 @@ def test_tanh_mlp_squared_error():
     root = (model(xs) - y) ** 2
     f = compile_value_and_grad(root, xs + [y], model.parameters())
     assert "numpy.tanh(" in f.source
-    D = np.column_stack([engine.data.LECTURE_XS, engine.data.LECTURE_YS])
+    D = np.column_stack([LECTURE_XS, LECTURE_YS])
     values, grads = f(D, [p.data for p in model.parameters()])
     want_v, want_g = engine_rows(root, xs + [y], model.parameters(), D)
     np.testing.assert_allclose(values, want_v, rtol=1e-13)
@@ -255,19 +253,8 @@ def test_c_source_agrees(tmp_path):
 
 # -- training micrograd's demo through it ----------------------------------------------
 def train_engine(steps):
-    X, y, model = moons()
-    losses = []
-    for k in range(steps):
-        scores = [model([Value(float(a)), Value(float(b))]) for a, b in X]
-        data = [(1 + -Value(float(yi)) * s).relu() for yi, s in zip(y, scores)]
-        total = sum(data) * (1.0 / len(data)) + 1e-4 * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        lr = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= lr * p.grad
-        losses.append(total.data)
-    return losses
+    model, X, y = demo.setup()
+    return demo.train(model, X, y, steps)
 
 
 def train_compiled(steps):
