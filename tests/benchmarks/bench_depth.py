@@ -143,8 +143,8 @@ def main():
 
     top = args.max_depth or (10**5 if args.quick else 10**6)
     depths = [10**e for e in range(3, 7) if 10**e <= top]
-    sym_depths = [10**2, 10**3] if args.quick else [10**2, 3 * 10**2, 10**3, 3 * 10**3, 10**4]
-    sym_cap = 8 if args.quick else 120
+    sym_depths = [10**2, 10**3] if args.quick else [10**2, 3 * 10**2, 10**3, 10**4]
+    sym_cap = 8 if args.quick else 60
     rows = []
     for op in OPS:
         bench = f"depth: {op} chain"
