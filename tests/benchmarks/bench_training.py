@@ -8,24 +8,29 @@ two-moons points with noise 0.1, targets y in {-1, +1}, ``MLP(2, [16, 16, 1])``
 
 Each system trains in its own child process, so its memory is its own:
 
-- engine: ``engine.Value`` and ``engine.nn.MLP``, the demo's code unchanged.
-- micrograd: ``micrograd==0.1.0``, the same code, its cyclic garbage collector left on
-  (as users run it); the child never imports the engine (nor SymPy).
-- pytorch: the same network as float64 tensors on the CPU, initial weights copied
-  from the engine's MLP built after the same seeds, the same loss written batched.
+- engine: ``engine.Value`` and ``engine.nn.MLP``, the demo's code unchanged;
+- engine-fused: the same with ``MLP(..., fused=True)`` (each neuron's sum one
+  ``affine`` node instead of micrograd's 2n nodes), where the engine offers it;
+- micrograd: ``micrograd==0.1.0``, the same code, its cyclic garbage collector left
+  on (as users run it); the child never imports the engine (nor SymPy);
+- pytorch: the same network as float64 tensors on the CPU (one thread), initial
+  weights copied from the engine's MLP built after the same seeds, the same loss
+  written batched.
 
 Measured per system: seconds per step (wall clock and CPU time of the whole step:
-graph build, zero_grad, backward, update), the loss at every step, the accuracy, the time spent in
-the cyclic garbage collector (``gc.callbacks``), and memory by ``getrusage``'s
-``ru_maxrss`` (the child's peak resident set, imports included) and its growth
-during training (peak minus the resident set just before the first step).
-Every loss must equal the engine's to 1e-9 relative.
+graph build, zero_grad, backward, update), the loss at every step, the accuracy,
+the time spent in the cyclic garbage collector (``gc.callbacks``), and memory by
+``getrusage``'s ``ru_maxrss`` (the child's peak resident set, imports included) and
+its growth during training (peak minus the resident set just before the first
+step). Every loss must equal the engine's to 1e-9 relative.
 
     python tests/benchmarks/bench_training.py [--steps N] [--quick] [--profile]
 """
 
 import argparse
+import functools
 import gc
+import inspect
 import json
 import os
 import random
@@ -35,7 +40,7 @@ import time
 
 import _common as C
 
-SYSTEMS = ("engine", "pytorch", "micrograd")
+SYSTEMS = ("engine", "engine-fused", "pytorch", "micrograd")
 RTOL = 1e-9
 SPEEDUP_TARGET = 10  # issue 2: at least 10x micrograd's speed, no more peak memory
 
@@ -77,9 +82,12 @@ def train_scalar(system, data):
     """micrograd's demo loop, verbatim, with the given Value and MLP."""
     import numpy as np
 
-    if system == "engine":
+    if system.startswith("engine"):
         from engine import Value
         from engine.nn import MLP
+
+        if system == "engine-fused":  # one affine node per neuron's sum
+            MLP = functools.partial(MLP, fused=True)
     else:
         from micrograd.engine import Value
         from micrograd.nn import MLP
@@ -115,6 +123,9 @@ def train_torch(data):
     """The same network and loss as float64 tensors; one step is the whole batch."""
     import torch
 
+    # The tensors are tiny: a second thread only waits on a shared machine (on this
+    # one, 2 threads took 10x their CPU time in wall time).
+    torch.set_num_threads(1)
     X = torch.tensor(data["X"], dtype=torch.float64)
     y = torch.tensor(data["y"], dtype=torch.float64) * 2 - 1
     params = []
@@ -141,6 +152,14 @@ def train_torch(data):
         return total, acc
 
     return step
+
+
+def systems():
+    """The systems to train; engine-fused only where engine.nn.MLP has ``fused``."""
+    from engine.nn import MLP
+
+    fused = "fused" in inspect.signature(MLP).parameters
+    return [s for s in SYSTEMS if s != "engine-fused" or fused]
 
 
 def run_child(system, data_path, steps):
@@ -187,7 +206,7 @@ def compare(res, steps):
     """The rows: speed, memory and agreement of every system, against the engine."""
     bench = f"training (moons, {steps} steps)"
     rows, eng = [], res.get("engine", {})
-    for system in SYSTEMS:
+    for system in res:
         r = res[system]
         if "error" in r:
             rows.append(C.row(bench, system, "run", f"{r['error']}: {r['detail']}", flag="FAILED"))
@@ -198,7 +217,7 @@ def compare(res, steps):
         rows.append(C.row(bench, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
         grow = r["peak_rss"] - r["rss_before"]
         rows.append(C.row(bench, system, "RSS growth while training", grow, "MB"))
-        if system != "pytorch":
+        if system != "pytorch":  # PyTorch's graph lives in C++: its collector is idle
             gc_share = f"{100 * r['gc_seconds'] / r['wall']:.0f}% ({r['gc_collections']} runs)"
             on = "on" if r["gc_on"] else "OFF"
             rows.append(C.row(bench, system, f"time in cyclic GC (gc {on})", gc_share))
@@ -223,6 +242,11 @@ def compare(res, steps):
         text += f" (growth {grow[0]:.0f} vs {grow[1]:.0f})"
         rows.append(C.row(bench, "engine", "peak RSS vs micrograd's (target <=)", text,
                           flag="" if more <= 0 else "NOT MET"))  # fmt: skip
+    fz = res.get("engine-fused", {})
+    if "cpu" in fz and "losses" in mg:
+        text = f"{mg['cpu'] / fz['cpu']:.1f}x (CPU time; wall time {mg['wall'] / fz['wall']:.1f}x)"
+        rows.append(C.row(bench, "engine-fused", "speedup vs micrograd", text,
+                          note="a different graph: one node per neuron sum"))  # fmt: skip
     pt = res.get("pytorch", {})
     if "wall" in eng and "losses" in pt:
         text = (
@@ -248,7 +272,7 @@ def main():
         with open(data_path, "w") as f:
             json.dump(demo_data(), f)
         res = {}
-        for system in SYSTEMS:
+        for system in systems():
             print(f"training with {system} for {steps} steps ...", flush=True)
             args_ = ["--child", system, "--data", data_path, "--steps", steps]
             res[system] = C.child("bench_training.py", args_, timeout=60 + 20 * steps)
