@@ -1,0 +1,86 @@
+"""Write notebooks/NN_name.ipynb from notebooks/src/NN_name.py, the source of truth.
+
+A source is an IPython file in the "percent" format (as jupytext writes it): a line
+``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell whose lines are
+comments (``# `` is stripped). Everything before the first marker is ignored.
+
+The notebooks are written with no outputs, no execution counts and cell ids
+numbered in order, so building twice gives the same bytes and a diff of a
+notebook shows only what changed in its source. Edit the source, then run
+
+    .venv/bin/python notebooks/build.py          # rewrite every notebook
+    .venv/bin/python notebooks/build.py --check  # exit 1 if any is out of date
+"""
+
+import pathlib
+import sys
+
+import nbformat
+
+HERE = pathlib.Path(__file__).resolve().parent
+SRC = HERE / "src"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def cells_of(text):
+    """[(kind, source)] from a percent-format file's text."""
+    cells, kind, lines = [], None, []
+
+    def flush():
+        if kind is not None:
+            body = "\n".join(lines).strip("\n")
+            if body:
+                cells.append((kind, body))
+
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            flush()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind == "markdown":
+            if line and not line.startswith("#"):
+                raise ValueError(f"a markdown cell's line must be a comment: {line!r}")
+            lines.append(line[2:] if line.startswith("# ") else line[1:])
+        elif kind == "code":
+            lines.append(line)
+    flush()
+    return cells
+
+
+def notebook(src):
+    """The notebook of one source file, as nbformat's node."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for i, (kind, body) in enumerate(cells_of(src.read_text())):
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        cell = make(body)
+        cell.id = f"{src.stem[:2]}-{i:02d}"
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nb
+
+
+def text_of(nb):
+    return nbformat.writes(nb) + "\n"
+
+
+def build(check=False):
+    """Write (or, with check, compare) every notebook; returns the stale ones' names."""
+    stale = []
+    for src in sorted(SRC.glob("[0-9][0-9]_*.py")):
+        target = HERE / f"{src.stem}.ipynb"
+        text = text_of(notebook(src))
+        if not target.exists() or target.read_text() != text:
+            stale.append(target.name)
+            if not check:
+                target.write_text(text)
+    return stale
+
+
+if __name__ == "__main__":
+    check = "--check" in sys.argv[1:]
+    stale = build(check)
+    if check and stale:
+        print(f"out of date (run notebooks/build.py): {', '.join(stale)}")
+        sys.exit(1)
+    for name in stale:
+        print(f"wrote notebooks/{name}")
