@@ -8,8 +8,8 @@ the same order and biases 0, so ``random.seed(1337)`` gives micrograd's network.
 last layer's too, and biases drawn from ``uniform(-1, 1)`` after the weights.
 
 ``fused=True`` makes each neuron's sum one ``affine`` node (``b + sum w_i x_i``)
-instead of micrograd's 2n nodes: the same numbers, a graph about 20 times smaller
-and training that much faster. The default keeps micrograd's graph.
+instead of micrograd's 2n nodes: the same numbers, a demo loss graph 8 times smaller
+and training about that much faster. The default keeps micrograd's graph.
 
 Parameters carry readable labels, so formulas read ``w_{1,0,2}`` (layer 1,
 neuron 0, input 2) and ``b_{1,0}``.

@@ -98,7 +98,7 @@ class Nudge(Panel):
             self.sliders[name] = s
             for kind, store in (("grad", self.grads), ("closed", self.closed),
                                 ("finite", self.finite)):  # fmt: skip
-                lab = W.Label(layout=W.Layout(width="110px"))
+                lab = W.Label(layout=W.Layout(width="130px"))  # -4.987225806e-05 fits
                 lab.add_class(f"ade-{kind}")
                 lab.add_class(f"ade-{kind}-{css_name(name)}")
                 store[name] = lab
@@ -147,7 +147,7 @@ class Nudge(Panel):
                       self.verdicts[n]]  # fmt: skip
         table = W.GridBox(
             cells,
-            layout=W.Layout(grid_template_columns="340px 120px 120px 120px 110px",
+            layout=W.Layout(grid_template_columns="340px 135px 135px 135px 110px",
                             grid_gap="2px 6px", align_items="center"),
         )  # fmt: skip
         ranges = W.Accordion([W.VBox([self.limits[n] for n in self.names])])
