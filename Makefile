@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: demo test lab bench lint install install-test graphviz chromium clean
+.PHONY: demo test lab bench notebooks screenshots lint install install-test graphviz chromium clean
 
 demo: install graphviz
 	$(VENV)/bin/explorer
@@ -19,6 +19,15 @@ lab: install
 
 bench: install-test graphviz
 	$(PY) tests/benchmarks/run_all.py
+
+# the notebooks are generated from notebooks/src/*.py: edit those, then run this
+notebooks: install
+	$(PY) notebooks/build.py
+
+# refresh docs/screenshots: every panel and notebook photographed in JupyterLab
+screenshots: install-test graphviz chromium
+	SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e
+	$(PY) notebooks/screenshots.py
 
 lint: install-test
 	$(VENV)/bin/ruff check --fix .
