@@ -13,6 +13,7 @@ one, says why the inputs are outside the rule's domain (``None`` when they are n
 """
 
 import math
+import operator
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,16 +91,17 @@ def _check_log(x, k):
 
 
 def _affine(m, b, *wxk):
-    """b + w0 x0 + w1 x1 + ..., added left to right as micrograd's ``sum`` does."""
-    out = b
-    for i in range(0, len(wxk) - 1, 2):
-        out = out + wxk[i] * wxk[i + 1]
-    return out
+    """b + w0 x0 + w1 x1 + ..., added left to right as micrograd's ``sum`` does
+    (``sum`` of floats adds in C, in the same order: the same bits)."""
+    return sum(map(operator.mul, wxk[0:-1:2], wxk[1:-1:2]), b)
 
 
 def _affine_partials(m, out, b, *wxk):
-    """d/db = 1, d/dw_i = x_i, d/dx_i = w_i: each input's partner (index ^ 1)."""
-    return (1, *(wxk[i ^ 1] for i in range(len(wxk) - 1)))
+    """d/db = 1, d/dw_i = x_i, d/dx_i = w_i."""
+    ds = [1] * len(wxk)  # 1 for b, then one per w_i and x_i (the last slot is k's)
+    ds[1::2] = wxk[1:-1:2]  # d/dw_i = x_i
+    ds[2::2] = wxk[0:-1:2]  # d/dx_i = w_i
+    return ds
 
 
 RULES = {
