@@ -211,9 +211,14 @@ def compare(res, steps):
         if "error" in r:
             rows.append(C.row(bench, system, "run", f"{r['error']}: {r['detail']}", flag="FAILED"))
             continue
-        note = f"{r['threads']} threads" if "threads" in r else ""
+        n = r.get("threads")
+        note = "" if n is None else f"{n} thread" + ("s" if n != 1 else "")
         rows.append(C.row(bench, system, "time per step", r["wall"] / steps, "s", note=note))
         rows.append(C.row(bench, system, "CPU time per step", r["cpu"] / steps, "s"))
+        if steps >= 20:  # does a step get slower as training goes on?
+            first, last = (sum(ts) / len(ts) for ts in (r["times"][:10], r["times"][-10:]))
+            text = f"{first:.3g} / {last:.3g} s"
+            rows.append(C.row(bench, system, "time per step, first 10 / last 10", text))
         rows.append(C.row(bench, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
         grow = r["peak_rss"] - r["rss_before"]
         rows.append(C.row(bench, system, "RSS growth while training", grow, "MB"))
