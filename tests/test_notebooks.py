@@ -9,6 +9,7 @@ notebook's test with the cell's traceback.
 """
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import pathlib
 import sys
@@ -43,6 +44,13 @@ class _ThisPython(KernelSpecManager):
 class _Kernel(AsyncKernelManager):
     def _kernel_spec_manager_default(self):
         return _ThisPython()
+
+
+def _run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests)
+    leaves an event loop running in the main thread, where asyncio.run refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _execute(nb):
@@ -90,7 +98,7 @@ def runs(request):
             if item.originalname == "test_notebook_runs"
         ]
     start = time.monotonic()
-    results = asyncio.run(_run_all(paths))
+    results = _run(_run_all(paths))
     return results, time.monotonic() - start
 
 
@@ -119,7 +127,7 @@ def test_all_notebooks_run_within_budget(runs):
 def test_the_kernel_is_this_interpreter():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")]
-    asyncio.run(_execute(nb))
+    _run(_execute(nb))
     (out,) = nb.cells[0].outputs
     assert out["text"].strip() == sys.executable
 
