@@ -48,7 +48,8 @@ SYM = SimpleNamespace(
     exp=sympy.exp,
     log=sympy.log,
     tanh=sympy.tanh,
-    relu=lambda x: sympy.Max(0, x),
+    # unevaluated: SymPy's Max would compare the whole argument with 0, seconds on an MLP
+    relu=lambda x: sympy.Max(0, x) if x.is_number else sympy.Max(0, x, evaluate=False),
     # Heaviside(0) = 0: relu's derivative at the kink, as micrograd takes it.
     step=lambda x: sympy.Heaviside(x, 0),
     sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),

@@ -143,10 +143,20 @@ def grad_expr(v):
     m = _memo(v)
     if m.get("grad_expr", (None,))[0] is not v._root:
         chain = _sweep(root)[id(v)]
-        expr(root)  # memoizes every node's expr in one walk
-        subs = {symbol(n): expr(n) for n in topo_order(root) if n._rule is not None}
+        exprs = _expansion(root)
+        # only the symbols the chain holds: the chain view of a sum is just 1
+        subs = {s: exprs[s] for s in chain.free_symbols if s in exprs}
         m["grad_expr"] = (v._root, chain.xreplace(subs))
     return m["grad_expr"][1]
+
+
+def _expansion(root):
+    """{symbol of a result node: its expr in the variables}, once per root."""
+    m = _memo(root)
+    if "expansion" not in m:
+        expr(root)  # memoizes every node's expr in one walk
+        m["expansion"] = {symbol(n): expr(n) for n in topo_order(root) if n._rule is not None}
+    return m["expansion"]
 
 
 def oracle(root, var):
