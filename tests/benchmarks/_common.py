@@ -63,12 +63,17 @@ def emit(rows, path):
     print()
     print(table(rows))
     if path:
-        old = []
-        if os.path.exists(path) and os.path.getsize(path):
-            with open(path) as f:
-                old = json.load(f)
-        with open(path, "w") as f:
-            json.dump(old + rows, f, indent=1)
+        append_rows(path, rows)
+
+
+def append_rows(path, rows):
+    """Add rows to the JSON list in path (run_all's collection file)."""
+    old = []
+    if os.path.exists(path) and os.path.getsize(path):
+        with open(path) as f:
+            old = json.load(f)
+    with open(path, "w") as f:
+        json.dump(old + rows, f, indent=1)
 
 
 # -- measuring -----------------------------------------------------------------

@@ -32,6 +32,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+import _common  # noqa: E402
+
 import engine.data  # noqa: E402
 from engine import Value  # noqa: E402
 from engine.compile import compile_value_and_grad  # noqa: E402
@@ -211,7 +213,7 @@ def main():
 
     report(res)
     if args.json:
-        append_rows(args.json, rows(res))
+        _common.append_rows(args.json, rows(res))
     print("RESULT: " + json.dumps(res), flush=True)
     return 0 if res["losses_agree"] else 1
 
@@ -298,15 +300,6 @@ def rows(r):
             note="tolerance 1e-9",
         ),  # fmt: skip
     ]
-
-
-def append_rows(path, new):
-    old = []
-    if os.path.exists(path) and os.path.getsize(path):
-        with open(path) as fh:
-            old = json.load(fh)
-    with open(path, "w") as fh:
-        json.dump(old + new, fh, indent=1)
 
 
 if __name__ == "__main__":
