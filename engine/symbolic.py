@@ -111,14 +111,42 @@ def _sweep(root):
     if "sweep" not in m:
         nodes = topo_order(root)
         _check_names(nodes, "nodes")
-        adj = {id(v): sympy.Integer(0) for v in nodes}
-        adj[id(root)] = sympy.Integer(1)
+        # While one path reaches a node its adjoint is a tuple of factors, multiplied
+        # only when asked for: growing one SymPy product link by link down a chain
+        # re-sorts it at every link, quadratic in depth. Two paths meeting make a sum.
+        adj = {id(root): ()}
         for v in reversed(nodes):
-            if v._prev and adj[id(v)] != 0:
-                for c, d in zip(v._prev, local_partials(v)):
-                    adj[id(c)] += adj[id(v)] * d
-        m["sweep"] = adj
+            a = adj.get(id(v))
+            if a is None or not v._prev:
+                continue
+            for c, d in zip(v._prev, local_partials(v)):
+                if d == 0:
+                    continue
+                term = a if d == 1 else a + (d,) if type(a) is tuple else (a, d)
+                old = adj.get(id(c))
+                adj[id(c)] = term if old is None else _product(old) + _product(term)
+        m["sweep"] = _Adjoints(adj)
     return m["sweep"]
+
+
+def _product(a):
+    return sympy.Mul(*a) if type(a) is tuple else a
+
+
+class _Adjoints(dict):
+    """{id(node): d root/d node}: factor tuples become SymPy products on first read."""
+
+    def __getitem__(self, key):
+        a = super().get(key)
+        if a is None:
+            return sympy.Integer(0)
+        if type(a) is tuple:
+            a = _product(a)
+            self[key] = a
+        return a
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
 
 
 def _root_of(v):

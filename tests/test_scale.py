@@ -5,6 +5,7 @@ import sys
 import weakref
 
 import pytest
+import sympy
 
 from engine import Value, topo_order
 
@@ -72,3 +73,16 @@ def test_a_deep_graph_is_freed_without_the_cyclic_collector():
         assert ref() is None and mid() is None
     finally:
         gc.enable()
+
+
+def test_chain_rule_view_down_a_deep_chain():
+    # a product of 2,000 factors, built once (growing it link by link is quadratic)
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(2000):
+        v = v.tanh()
+    v.backward()
+    chain = x.chain_expr
+    assert len(sympy.Mul.make_args(chain)) == 2000
+    at = {n.symbol: n.data for n in topo_order(v) if not n.is_constant}
+    assert float(chain.xreplace(at)) == pytest.approx(x.grad, rel=1e-9)
