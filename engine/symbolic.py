@@ -15,6 +15,7 @@ Results are memoized on the nodes and rebuilt when a label changes. Every walk
 is iterative; SymPy's own printers may still recurse on very deep expressions.
 """
 
+import functools
 import itertools
 from fractions import Fraction
 
@@ -76,6 +77,24 @@ def _check_names(nodes, kinds="variables"):
                 )
 
 
+def _sympy_depth_guard(fn):
+    """SymPy recurses on an expression's nesting: past a few hundred levels (a deep
+    tanh chain) it raises RecursionError. Say so in words, and what still works."""
+
+    @functools.wraps(fn)
+    def guarded(v):
+        try:
+            return fn(v)
+        except RecursionError:
+            raise RecursionError(
+                f"{fn.__name__}: SymPy cannot hold an expression nested this deep (it "
+                "recurses on nesting); chain_expr and the numbers work at any depth"
+            ) from None
+
+    return guarded
+
+
+@_sympy_depth_guard
 def expr(root):
     """root as a SymPy expression in the variables' symbols."""
     m = _memo(root)
@@ -165,6 +184,7 @@ def chain_expr(v):
     return _sweep(_root_of(v))[id(v)]
 
 
+@_sympy_depth_guard
 def grad_expr(v):
     """d root/d v in closed form, in the variables (root: last backward())."""
     root = _root_of(v)

@@ -102,3 +102,14 @@ def test_grad_expr_before_backward_says_what_to_do():
     _ = a * 2
     with pytest.raises(RuntimeError, match="call backward"):
         _ = a.grad_expr
+
+
+def test_too_deep_for_sympy_says_so_and_chain_view_still_works():
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(3000):
+        v = v.tanh()
+    v.backward()
+    assert x.chain_expr != 0
+    with pytest.raises(RecursionError, match="grad_expr: SymPy cannot hold an expression nested"):
+        _ = x.grad_expr
