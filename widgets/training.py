@@ -23,7 +23,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from engine import Value
+from engine import Value, demo
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
 from widgets._common import Panel, figure, image, num, png
@@ -101,14 +101,11 @@ class Training(Panel):
 
     def _loss(self):
         """(loss Value, accuracy): the dataset's loss, built afresh (the lecture's way)."""
+        if self.dataset == "moons":  # micrograd's max-margin loss, engine.demo's one copy
+            return demo.svm_loss(self.model, self.X, self.y, ALPHA)
         scores = [self.model([Value(float(v)) for v in x]) for x in self.X]
         ys = self.y
-        if self.dataset == "moons":
-            margins = [(1 + -float(yi) * s).relu() for yi, s in zip(ys, scores)]
-            loss = sum(margins) * (1.0 / len(margins))
-            loss = loss + ALPHA * sum(p * p for p in self.model.parameters())
-        else:
-            loss = sum((s - float(yi)) ** 2 for yi, s in zip(ys, scores))
+        loss = sum((s - float(yi)) ** 2 for yi, s in zip(ys, scores))
         acc = float(np.mean([(s.data > 0) == (yi > 0) for yi, s in zip(ys, scores)]))
         return loss, acc
 
