@@ -79,8 +79,9 @@ def _domain_error(why, children):
 def _result(rule, children, k=None):
     """A new result node: ``rule`` applied to ``children``.
 
-    ``_label``, ``_root`` and ``_memo`` stay unset until something needs them: a
-    training step makes tens of thousands of nodes, and each store costs time."""
+    ``_label``, ``_root`` and ``_memo`` stay unset until something needs them (a
+    variable's ``_root`` and ``_memo`` too): a training step makes tens of thousands
+    of nodes, and each store costs time. Readers use ``getattr`` with a default."""
     v = _new(Value)
     v.data = _apply(rule, children, k)
     v.grad = 0.0
@@ -107,8 +108,6 @@ class Value:
         self._prev = ()
         self._rule = None
         self._k = None
-        self._root = None
-        self._memo = None
 
     # -- naming --------------------------------------------------------------
     @property
