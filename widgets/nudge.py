@@ -23,18 +23,11 @@ import sympy
 
 from engine import DomainError, Value
 from explorer import check, draw
+from explorer._common import count_ops_at_most
 from widgets._common import Panel, error_html, num, svg_inline, verdict_html
 from widgets._target import variables_of
 
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
-
-
-def _size_at_most(expr, limit):
-    """Whether the expression tree has at most ``limit`` nodes (stops counting there)."""
-    for i, _ in enumerate(sympy.preorder_traversal(expr)):
-        if i >= limit:
-            return False
-    return True
 
 
 def css_name(label):
@@ -176,7 +169,7 @@ class Nudge(Panel):
             text = r"\text{(too long to typeset here: see explorer.formulas)}"
             for view in ("grad_expr", "chain_expr"):
                 e = getattr(v, view)
-                if _size_at_most(e, MAX_TREE):
+                if count_ops_at_most(e, MAX_TREE) is not None:
                     text = sympy.latex(e)
                     break
             var = sympy.latex(v.symbol)
