@@ -1,43 +1,36 @@
 """The autodiff core: Value, the rule table, backward, and the symbolic views.
 
-Imports SymPy and the standard library only.
+Imports the standard library only; SymPy is loaded on the first symbolic use
+(``expr``, ``grad_expr``, ``engine.oracle``...), so training never pays for it.
+
+Every function here (``engine.sin(x)``, ``engine.maximum(a, b)``, ...) is made from
+the rule table (``engine.rules``), one per rule with a function name, and is listed
+in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 """
 
+from engine.graph import backward_order, recompute, topo_order, vary
+from engine.primitive import primitive
 from engine.rules import RULES, DomainError
-from engine.symbolic import exact, local_partials, oracle
-from engine.value import Constant, Value, topo_order
+from engine.value import Constant, Value, affine, functions_of, node
+
+FUNCTIONS = {}  # name -> function, every rule's, in the table's order (aliases too)
+for _rule in RULES.values():
+    if _rule.function:
+        for _name in (_rule.function, *_rule.aliases):
+            FUNCTIONS[_name] = functions_of(_rule)[1]
+globals().update(FUNCTIONS)
+
+_SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
 
 
-def exp(x):
-    """e^x of a Value (or of a number, as a constant node)."""
-    return _node(x).exp()
+def __getattr__(name):
+    # the symbolic names import SymPy: only on first use
+    if name in _SYMBOLIC:
+        import engine.symbolic
 
+        return getattr(engine.symbolic, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
-def log(x):
-    """Natural log of a Value."""
-    return _node(x).log()
-
-
-def tanh(x):
-    """tanh of a Value."""
-    return _node(x).tanh()
-
-
-def relu(x):
-    """max(0, x) of a Value."""
-    return _node(x).relu()
-
-
-def sigmoid(x):
-    """1 / (1 + e^-x) of a Value."""
-    return _node(x).sigmoid()
-
-
-def _node(x):
-    return x if isinstance(x, Value) else Constant(x)
-
-
-FUNCTIONS = {"exp": exp, "log": log, "tanh": tanh, "relu": relu, "sigmoid": sigmoid}
 
 __all__ = [
     "RULES",
@@ -45,13 +38,17 @@ __all__ = [
     "Constant",
     "DomainError",
     "Value",
+    "affine",
+    "backward_order",
     "exact",
-    "exp",
+    "expr_with",
     "local_partials",
-    "log",
+    "numeric_function",
+    "node",
     "oracle",
-    "relu",
-    "sigmoid",
-    "tanh",
+    "primitive",
+    "recompute",
     "topo_order",
+    "vary",
+    *FUNCTIONS,
 ]

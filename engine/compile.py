@@ -43,7 +43,7 @@ from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter
 
 from engine.rules import SYM
-from engine.symbolic import _check_names, _k, _sweep, symbol
+from engine.symbolic import _args, _check_names, _sweep, symbol
 from engine.value import Value, topo_order
 
 # Names the generated Python and C use for themselves, C's keywords and <math.h>'s
@@ -323,11 +323,11 @@ def compile_value_and_grad(root, inputs, params, name="value_and_grad"):
         if v._rule is not None:
             a = _identifier(v.label, f"n{len(forward) + 1}", taken)
             names[symbol(v)] = a
-            args = [symbol(c) for c in v._prev]
+            args = _args(v, symbol)
             # Unevaluated, so SymPy keeps the rule's own order of operations (its Add
             # would sort the terms of a sum) and the floats round as in the engine.
             with sympy.evaluate(False):
-                forward.append((a, sympy.sympify(v._rule.forward(SYM, *args, _k(v)))))
+                forward.append((a, sympy.sympify(v._rule.forward(SYM, *args))))
 
     grads = [adj.get(id(p), sympy.Integer(0)) for p in params]
     temps, grads = sympy.cse(grads, symbols=sympy.numbered_symbols(cls=sympy.Dummy), order="none")

@@ -1,15 +1,25 @@
-"""The rule table: every primitive's forward and local partial derivatives, once.
+"""The rule table: every primitive, once.
 
-Each rule is written against a math namespace ``m``: ``NUM`` for Python floats,
-``SYM`` for SymPy expressions. Backward, the symbolic sweep and ``forward()`` all
-read this one table, so the numeric and the symbolic derivative cannot drift apart
-(``tests/test_rules.py`` holds every rule's partials against ``sympy.diff`` of its
-own symbolic forward).
+A primitive is one ``Rule``: its forward and its local partial derivatives, written
+against a math namespace ``m`` (``NUM`` for Python floats, ``SYM`` for SymPy), its
+domain check, and where it has kinks and poles. Everything else is read from this
+table: the ``Value`` methods and the module functions (``x.sin()``, ``engine.sin``),
+``engine.FUNCTIONS``, backward, ``forward()``, the symbolic sweep, the parser's
+whitelist, the explorer's evaluator, the compiled code, the tests' operation lists.
+``tests/test_rules.py`` holds every rule's numeric partials against ``sympy.diff`` of
+its own symbolic forward, so the two can never drift apart.
 
-A rule's ``forward(m, *xs, k)`` returns the output; ``partials(m, out, *xs, k)``
-returns ``d out / d x`` for each input, in order. ``k`` is the constant exponent of
-``x ** k`` and ``None`` for every other rule. ``check(*xs, k)``, where a rule has
-one, says why the inputs are outside the rule's domain (``None`` when they are not).
+``forward(m, *xs)`` returns the output; ``partials(m, out, *xs)`` returns
+``d out / d x`` for each input, in order. ``x ** k`` (constant k) passes k as one
+more argument after the inputs. ``check(*xs)`` says why the inputs are outside the
+domain (``None`` when they are not). ``kink(*xs)`` / ``pole(*xs)`` are numbers
+that are 0 exactly at a kink (where the function is continuous but not
+differentiable) or at a pole or domain edge: a finite difference that sees one
+change sign between its two points has stepped across it.
+
+Kinks take PyTorch's subgradient, in backprop and in the closed form alike:
+``relu'(0) = 0``, ``abs'(0) = 0``, and at a tie ``maximum``/``minimum`` give each
+input 1/2 (so ``maximum(x, x)`` has derivative 1, as ``x`` does).
 """
 
 import math
@@ -18,8 +28,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-
-import sympy
 
 LOG_MAX = math.log(sys.float_info.max)  # exp of anything larger overflows
 
@@ -36,32 +44,100 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
+def _heaviside(x, h0):
+    return 1.0 if x > 0 else 0.0 if x < 0 else float(h0)
+
+
 NUM = SimpleNamespace(
     exp=math.exp,
     log=math.log,
+    sqrt=math.sqrt,
+    sin=math.sin,
+    cos=math.cos,
+    tan=math.tan,
+    atan=math.atan,
+    sinh=math.sinh,
+    cosh=math.cosh,
     tanh=math.tanh,
+    abs=abs,
+    sign=lambda x: float((x > 0) - (x < 0)),
+    heaviside=_heaviside,
+    max=lambda *a: float(max(a)),
+    min=lambda *a: float(min(a)),
     relu=lambda x: x if x > 0 else 0.0,
-    step=lambda x: 1.0 if x > 0 else 0.0,
     sigmoid=_sigmoid,
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): neither tail overflows
+    softplus=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+    pi=math.pi,
+    e=math.e,
 )
-SYM = SimpleNamespace(
-    exp=sympy.exp,
-    log=sympy.log,
-    tanh=sympy.tanh,
-    # unevaluated: SymPy's Max would compare the whole argument with 0, seconds on an MLP
-    relu=lambda x: sympy.Max(0, x) if x.is_number else sympy.Max(0, x, evaluate=False),
-    # Heaviside(0) = 0: relu's derivative at the kink, as micrograd takes it.
-    step=lambda x: sympy.Heaviside(x, 0),
-    sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
-)
+
+
+def _sympy_namespace():
+    import sympy
+
+    def lattice(op):
+        # unevaluated on symbols: SymPy's Max would compare whole arguments (seconds on an MLP)
+        return lambda *a: op(*a) if all(x.is_number for x in a) else op(*a, evaluate=False)
+
+    return dict(
+        exp=sympy.exp,
+        log=sympy.log,
+        sqrt=sympy.sqrt,
+        sin=sympy.sin,
+        cos=sympy.cos,
+        tan=sympy.tan,
+        atan=sympy.atan,
+        sinh=sympy.sinh,
+        cosh=sympy.cosh,
+        tanh=sympy.tanh,
+        abs=sympy.Abs,
+        sign=sympy.sign,
+        heaviside=lambda x, h0: sympy.Heaviside(x, sympy.nsimplify(h0)),
+        max=lattice(sympy.Max),
+        min=lattice(sympy.Min),
+        relu=lambda x: lattice(sympy.Max)(sympy.Integer(0), x),
+        sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
+        softplus=lambda x: sympy.log(1 + sympy.exp(x)),
+        pi=sympy.pi,
+        e=sympy.E,
+    )
+
+
+class _SymPyMath:
+    """``SYM``: the namespace over SymPy, built on first use, so that the numeric
+    path (``import engine``, training) never loads SymPy."""
+
+    def __getattr__(self, name):
+        if not self.__dict__:
+            self.__dict__.update(_sympy_namespace())
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"the math namespace has no {name!r}") from None
+
+
+SYM = _SymPyMath()
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One primitive. ``name`` is the op a node shows (micrograd's: '+', 'ReLU');
+    ``function`` its name as a function and a method (``engine.relu``, ``x.relu()``;
+    None for operators); ``aliases`` more method names (NumPy's: ``arctan``);
+    ``arity`` its number of inputs (None: any); ``math`` the formula, in words."""
+
     name: str
     forward: Callable
     partials: Callable
     check: Callable | None = None
+    function: str | None = None
+    arity: int | None = 1
+    aliases: tuple = ()
+    kink: Callable | None = None
+    pole: Callable | None = None
+    math: str = ""
+    at_kink: str = ""
 
     def __repr__(self):
         return f"Rule({self.name!r})"
@@ -77,61 +153,200 @@ def _check_powk(x, k):
     return None
 
 
-def _check_pow(a, b, k):
+def _check_pow(a, b):
     if a <= 0:
         return f"a Value exponent needs a positive base (d/db = a^b log a), got base {a:g}"
     return _check_powk(a, b)
 
 
-def _check_exp(x, k):
-    return f"overflow: exp({x:g}) is beyond a float" if x > LOG_MAX else None
+def _overflow(name, limit, both=True):
+    """The domain check of a function that overflows past |x| > limit (x > limit)."""
+    return lambda x: (
+        f"overflow: {name}({x:g}) is beyond a float" if (abs(x) if both else x) > limit else None
+    )
 
 
-def _check_log(x, k):
+def _check_log(x):
     return f"log of a non-positive number: log({x:g})" if x <= 0 else None
 
 
-def _affine(m, b, *wxk):
+def _check_sqrt(x):
+    return f"square root of a negative number: sqrt({x:g})" if x < 0 else None
+
+
+def _check_tan(x):
+    # a float is never exactly at pi/2 + n pi; the nearest ones give tan ~ 1e16
+    return f"tan has a pole at {x:g} (cos x = 0)" if abs(math.cos(x)) < 1e-15 else None
+
+
+def _affine(m, b, *wx):
     """b + w0 x0 + w1 x1 + ..., added left to right as micrograd's ``sum`` does
     (``sum`` of floats adds in C, in the same order: the same bits)."""
-    return sum(map(operator.mul, wxk[0:-1:2], wxk[1:-1:2]), b)
+    return sum(map(operator.mul, wx[0::2], wx[1::2]), b)
 
 
-def _affine_partials(m, out, b, *wxk):
+def _affine_partials(m, out, b, *wx):
     """d/db = 1, d/dw_i = x_i, d/dx_i = w_i."""
-    ds = [1] * len(wxk)  # 1 for b, then one per w_i and x_i (the last slot is k's)
-    ds[1::2] = wxk[1:-1:2]  # d/dw_i = x_i
-    ds[2::2] = wxk[0:-1:2]  # d/dx_i = w_i
+    ds = [1] * (1 + len(wx))
+    ds[1::2] = wx[1::2]  # d/dw_i = x_i
+    ds[2::2] = wx[0::2]  # d/dx_i = w_i
     return ds
 
 
-RULES = {
-    r.name: r
-    for r in [
-        # a + b;  d/da = 1,  d/db = 1
-        Rule("+", lambda m, a, b, k: a + b, lambda m, out, a, b, k: (1, 1)),
-        # a * b;  d/da = b,  d/db = a
-        Rule("*", lambda m, a, b, k: a * b, lambda m, out, a, b, k: (b, a)),
-        # x ** k for a constant k;  d/dx = k x^(k-1)
-        Rule("**k", lambda m, x, k: x**k, lambda m, out, x, k: (k * x ** (k - 1),), _check_powk),
-        # a ** b for Values (a > 0);  d/da = b a^(b-1),  d/db = a^b log a
-        Rule(
-            "**",
-            lambda m, a, b, k: a**b,
-            lambda m, out, a, b, k: (b * a ** (b - 1), out * m.log(a)),
-            _check_pow,
-        ),
-        # e^x;  d/dx = e^x = out
-        Rule("exp", lambda m, x, k: m.exp(x), lambda m, out, x, k: (out,), _check_exp),
-        # log x, natural, x > 0;  d/dx = 1/x
-        Rule("log", lambda m, x, k: m.log(x), lambda m, out, x, k: (x**-1,), _check_log),
-        # tanh x;  d/dx = 1 - tanh^2 x = 1 - out^2
-        Rule("tanh", lambda m, x, k: m.tanh(x), lambda m, out, x, k: (1 - out**2,)),
-        # max(0, x);  d/dx = 1 if x > 0 else 0
-        Rule("ReLU", lambda m, x, k: m.relu(x), lambda m, out, x, k: (m.step(x),)),
-        # b + sum w_i x_i, one node for a neuron's whole sum (inputs b, w0, x0, w1, x1, ...)
-        Rule("affine", _affine, _affine_partials),
-        # 1 / (1 + e^-x);  d/dx = out (1 - out)
-        Rule("sigmoid", lambda m, x, k: m.sigmoid(x), lambda m, out, x, k: (out * (1 - out),)),
-    ]
-}
+def _x(x, *k):
+    return x
+
+
+def _diff(a, b):
+    return a - b
+
+
+_TABLE = [
+    Rule("+", lambda m, a, b: a + b, lambda m, out, a, b: (1, 1), arity=2, math="a + b"),
+    Rule("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a), arity=2, math="a b"),
+    Rule(
+        "**k",
+        lambda m, x, k: x**k,
+        # k = 0: the derivative is 0 everywhere, 0 ** -1 included
+        lambda m, out, x, k: (k * x ** (k - 1) if k != 0 else 0,),
+        _check_powk,
+        # 1/x's pole, and the edge of the domain (or of the derivative's) of x^0.5, x^1.5
+        pole=lambda x, k: x if (k < 1 and k != 0) or k != int(k) else 1.0,
+        math="x^k, k a number",
+    ),
+    Rule(
+        "**",
+        lambda m, a, b: a**b,
+        lambda m, out, a, b: (b * a ** (b - 1), out * m.log(a)),
+        _check_pow,
+        arity=2,
+        pole=lambda a, b: a,
+        math="a^b, a > 0",
+    ),
+    Rule(
+        "exp",
+        lambda m, x: m.exp(x),
+        lambda m, out, x: (out,),
+        _overflow("exp", LOG_MAX, both=False),
+        function="exp",
+        math="e^x",
+    ),
+    Rule(
+        "log",
+        lambda m, x: m.log(x),
+        lambda m, out, x: (x**-1,),
+        _check_log,
+        function="log",
+        pole=_x,
+        math="ln x, x > 0",
+    ),
+    Rule(
+        "sqrt",
+        lambda m, x: m.sqrt(x),
+        lambda m, out, x: (1 / (2 * out),),
+        _check_sqrt,
+        function="sqrt",
+        pole=_x,
+        math="√x, x ≥ 0",
+    ),
+    Rule("sin", lambda m, x: m.sin(x), lambda m, out, x: (m.cos(x),), function="sin", math="sin x"),
+    Rule(
+        "cos", lambda m, x: m.cos(x), lambda m, out, x: (-m.sin(x),), function="cos", math="cos x"
+    ),
+    Rule(
+        "tan",
+        lambda m, x: m.tan(x),
+        lambda m, out, x: (1 + out**2,),
+        _check_tan,
+        function="tan",
+        pole=lambda x: math.cos(x),
+        math="tan x, poles at π/2 + nπ",
+    ),
+    Rule(
+        "atan",
+        lambda m, x: m.atan(x),
+        lambda m, out, x: (1 / (1 + x**2),),
+        function="atan",
+        aliases=("arctan",),
+        math="arctan x",
+    ),
+    Rule(
+        "sinh",
+        lambda m, x: m.sinh(x),
+        lambda m, out, x: (m.cosh(x),),
+        _overflow("sinh", LOG_MAX + math.log(2)),
+        function="sinh",
+        math="sinh x",
+    ),
+    Rule(
+        "cosh",
+        lambda m, x: m.cosh(x),
+        lambda m, out, x: (m.sinh(x),),
+        _overflow("cosh", LOG_MAX + math.log(2)),
+        function="cosh",
+        math="cosh x",
+    ),
+    Rule(
+        "tanh",
+        lambda m, x: m.tanh(x),
+        lambda m, out, x: (1 - out**2,),
+        function="tanh",
+        math="tanh x",
+    ),
+    Rule(
+        "sigmoid",
+        lambda m, x: m.sigmoid(x),
+        lambda m, out, x: (out * (1 - out),),
+        function="sigmoid",
+        math="1 / (1 + e^-x)",
+    ),
+    Rule(
+        "softplus",
+        lambda m, x: m.softplus(x),
+        lambda m, out, x: (m.sigmoid(x),),
+        function="softplus",
+        math="ln(1 + e^x)",
+    ),
+    Rule(
+        "ReLU",
+        lambda m, x: m.relu(x),
+        lambda m, out, x: (m.heaviside(x, 0),),
+        function="relu",
+        kink=_x,
+        math="max(0, x)",
+        at_kink="0 at x = 0",
+    ),
+    Rule(
+        "abs",
+        lambda m, x: m.abs(x),
+        lambda m, out, x: (m.sign(x),),
+        function="abs",
+        kink=_x,
+        math="|x|",
+        at_kink="0 at x = 0",
+    ),
+    Rule(
+        "maximum",
+        lambda m, a, b: m.max(a, b),
+        lambda m, out, a, b: (m.heaviside(a - b, 0.5), m.heaviside(b - a, 0.5)),
+        function="maximum",
+        arity=2,
+        kink=_diff,
+        math="max(a, b)",
+        at_kink="1/2 each at a = b",
+    ),
+    Rule(
+        "minimum",
+        lambda m, a, b: m.min(a, b),
+        lambda m, out, a, b: (m.heaviside(b - a, 0.5), m.heaviside(a - b, 0.5)),
+        function="minimum",
+        arity=2,
+        kink=_diff,
+        math="min(a, b)",
+        at_kink="1/2 each at a = b",
+    ),
+    # b + sum w_i x_i, one node for a neuron's whole sum (inputs b, w0, x0, w1, x1, ...)
+    Rule("affine", _affine, _affine_partials, arity=None, math="b + Σ wᵢ xᵢ"),
+]
+
+RULES = {r.name: r for r in _TABLE}

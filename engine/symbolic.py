@@ -16,13 +16,14 @@ is iterative; SymPy's own printers may still recurse on very deep expressions.
 """
 
 import functools
+import inspect
 import itertools
 from fractions import Fraction
 
 import sympy
 
-from engine.rules import SYM
-from engine.value import EPOCH, topo_order
+from engine.graph import EPOCH, topo_order
+from engine.rules import NUM, SYM
 
 _auto = itertools.count(1)
 
@@ -61,8 +62,22 @@ def symbol(v):
     return m["symbol"]
 
 
-def _k(v):
-    return None if v._k is None else exact(v._k)
+def _args(v, of):
+    """A rule's symbolic arguments: ``of(input)`` for each input, then the exact k."""
+    args = [of(c) for c in v._prev]
+    if v._k is not None:
+        args.append(exact(v._k))
+    return args
+
+
+def _no_rule(v):
+    """The symbolic views of a node made micrograd's way: a one-line refusal."""
+    if v._rule is None and v._prev:
+        raise ValueError(
+            f"node {v.label or v._op!r} (op {v._op!r}) was made micrograd's way, with a "
+            "backward closure and no rule: its formula is unknown; give the op a rule "
+            "with engine.primitive(name, forward) and build it with that"
+        )
 
 
 def _check_names(nodes, kinds="variables"):
@@ -105,20 +120,33 @@ def expr(root):
     for v in nodes:
         mv = _memo(v)
         if "expr" not in mv:
+            _no_rule(v)
             if v._rule is None:
                 mv["expr"] = symbol(v)
             else:
-                args = [_memo(c)["expr"] for c in v._prev]
-                mv["expr"] = v._rule.forward(SYM, *args, _k(v))
+                mv["expr"] = v._rule.forward(SYM, *_args(v, lambda c: _memo(c)["expr"]))
     return _memo(root)["expr"]
+
+
+def expr_with(root, replaced):
+    """root's expression with the given nodes replaced ({node: SymPy expression}):
+    the rule table's forward run symbolically from them (for d root/d node by
+    ``sympy.diff`` at an intermediate node)."""
+    sub = dict(replaced)
+    for w in topo_order(root):
+        if w not in sub and any(c in sub for c in w._prev):
+            _no_rule(w)
+            sub[w] = w._rule.forward(SYM, *_args(w, lambda c: sub[c] if c in sub else expr(c)))
+    return sympy.sympify(sub.get(root, 0))
 
 
 def local_partials(v):
     """d v/d input for each input of v, in the chain-rule view (node symbols)."""
+    _no_rule(v)
     if v._rule is None:
         return ()
-    args = [symbol(c) for c in v._prev]
-    return tuple(sympy.sympify(d) for d in v._rule.partials(SYM, symbol(v), *args, _k(v)))
+    args = _args(v, symbol)
+    return tuple(sympy.sympify(d) for d in v._rule.partials(SYM, symbol(v), *args))
 
 
 def _sweep(root):
@@ -130,6 +158,8 @@ def _sweep(root):
     if "sweep" not in m:
         nodes = topo_order(root)
         _check_names(nodes, "nodes")
+        for v in nodes:
+            _no_rule(v)
         # While one path reaches a node its adjoint is a tuple of factors, multiplied
         # only when asked for: growing one SymPy product link by link down a chain
         # re-sorts it at every link, quadratic in depth. Two paths meeting make a sum.
@@ -210,3 +240,72 @@ def _expansion(root):
 def oracle(root, var):
     """The independent check: sympy.diff of root's whole expression by var's symbol."""
     return sympy.diff(expr(root), symbol(var))
+
+
+@functools.lru_cache(maxsize=1)
+def _namespace_functions():
+    """{SymPy function class: its float function}, read off the two math namespaces:
+    every name whose SymPy form is one function applied to its arguments."""
+    out = {}
+    for name, num in vars(NUM).items():
+        if not callable(num):
+            continue
+        try:
+            params = inspect.signature(num).parameters.values()
+            n = sum(2 if p.kind is p.VAR_POSITIONAL else 1 for p in params)
+        except (TypeError, ValueError):  # builtins such as abs
+            n = 1
+        xs = sympy.symbols(f"_a0:{n}", real=True) if n else ()
+        try:
+            e = getattr(SYM, name)(*xs)
+        except (AttributeError, TypeError):
+            continue
+        f = getattr(e, "func", None)
+        if not (isinstance(f, sympy.FunctionClass) or f in (sympy.Max, sympy.Min)):
+            continue
+        if set(e.args) != set(xs) or len(e.args) != n:
+            continue
+        if issubclass(f, sympy.core.operations.LatticeOp):
+            out.setdefault(f, num)  # Max and Min: any number of arguments, any order
+        else:
+            where = [e.args.index(x) for x in xs]  # SymPy may store them reordered
+            out.setdefault(f, num if where == list(range(n)) else _reorder(num, where))
+    return out
+
+
+def _reorder(num, where):
+    return lambda *a: num(*[a[i] for i in where])
+
+
+_lambdified = {}
+
+
+def numeric_function(func, nargs):
+    """A float function for the SymPy function ``func`` of ``nargs`` arguments: the
+    namespaces' own (NUM's stable softplus, micrograd's Heaviside at 0...), else
+    SymPy's printer for that one function, compiled once."""
+    known = _namespace_functions()
+    if func in known:
+        return known[func]
+    key = (func, nargs)
+    if key not in _lambdified:
+        xs = sympy.symbols(f"_a0:{nargs}", real=True)
+        modules = [{f.__name__: fn for f, fn in known.items()}, "math"]
+        fast = sympy.lambdify(xs, func(*xs), modules=modules)
+
+        def call(*args):
+            try:
+                return fast(*args)
+            except NameError:  # a function math lacks (DiracDelta...): SymPy's own evalf
+                return float(func(*args).evalf())
+
+        _lambdified[key] = call
+    return _lambdified[key]
+
+
+def lambdify_floats(symbols, exprs):
+    """``f(*floats) -> [float per expr]``, with the namespaces' own float functions."""
+    known = _namespace_functions()
+    return sympy.lambdify(
+        symbols, list(exprs), modules=[{f.__name__: fn for f, fn in known.items()}, "math"]
+    )

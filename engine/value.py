@@ -9,24 +9,32 @@ Three kinds of node:
 - a *variable*: a ``Value`` the user makes; its symbol is its label;
 - a *constant*: a Python number met in an operation (``2 * a``); its SymPy form
   is the exact number;
-- a *result*: made by an operation; it has a rule and inputs.
+- a *result*: made by an operation; it has a rule and inputs. (micrograd's own
+  way, ``Value(data, (a, b), 'op')`` with ``out._backward = ...``, makes a result
+  with the user's backward and no rule: see ``Value.__new__``.)
 
-The symbolic side (``symbol``, ``expr``, ``chain_expr``, ``grad_expr``) lives in
-``engine.symbolic`` and is only ever built on demand; the numeric path never
-touches SymPy.
+The functions (``x.sin()``, ``x.maximum(y)``, ...) are made from the rule table, one
+per rule with a ``function`` name. The symbolic side (``symbol``, ``expr``,
+``chain_expr``, ``grad_expr``) lives in ``engine.symbolic`` and is only ever built
+on demand; the numeric path never touches SymPy.
 """
 
 import math
 import numbers
-import weakref
 
-from engine.rules import NUM, RULES, DomainError
+from engine.graph import (
+    EPOCH,
+    apply,
+    backward_order,
+    backward_root,
+    domain_error,
+    recompute,
+    rule_args,
+)
+from engine.graph import topo_order as topo_order
+from engine.rules import NUM, RULES
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
-
-# Bumped whenever a label changes, so that memoized symbols and expressions,
-# which are named after labels, are rebuilt instead of going stale.
-EPOCH = [0]
 
 
 def _to_float(x, what="Value data"):
@@ -37,7 +45,10 @@ def _to_float(x, what="Value data"):
         raise TypeError(
             f"{what} must be a real number (int or float), got {type(x).__name__} {x!r}"
         )
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a float: {x}") from None
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x}")
     return x
@@ -59,21 +70,12 @@ def _lift(other):
     return None
 
 
-def _apply(rule, children, k=None):
-    """Run a rule's forward on the children's data; a domain error names the inputs."""
-    n = len(children)
-    xs = (children[0].data, children[1].data) if n == 2 else tuple(c.data for c in children)
-    if rule.check is not None and (why := rule.check(*xs, k)):
-        _domain_error(why, children)
-    try:
-        return rule.forward(NUM, *xs, k)
-    except OverflowError:
-        _domain_error(f"overflow: {rule.name} of {list(xs)} is beyond a float", children)
-
-
-def _domain_error(why, children):
-    labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
-    raise DomainError(f"{why} (input {labels})")
+def node(x):
+    """x as a node: a Value stays, a real number becomes a constant node."""
+    v = _lift(x)
+    if v is None:
+        raise TypeError(f"expected a Value or a real number, got {type(x).__name__} {x!r}")
+    return v
 
 
 def _result(rule, children, k=None):
@@ -83,7 +85,7 @@ def _result(rule, children, k=None):
     variable's ``_root`` and ``_memo`` too): a training step makes tens of thousands
     of nodes, and each store costs time. Readers use ``getattr`` with a default."""
     v = _new(Value)
-    v.data = _apply(rule, children, k)
+    v.data = apply(rule, children, k)
     v.grad = 0.0
     v._prev = children
     v._rule = rule
@@ -99,9 +101,11 @@ class Value:
 
     __slots__ = ("data", "grad", "_label", "_prev", "_rule", "_k", "_root", "_memo", "__weakref__")
 
+    def __new__(cls, data=0.0, _children=(), _op="", label=""):
+        # micrograd's way of adding an op: a result with the user's _backward
+        return _new(_Custom if (_children or _op) and cls is Value else cls)
+
     def __init__(self, data, _children=(), _op="", label=""):
-        if _children or _op:
-            raise TypeError("Value(data, label=...) makes a variable; results come from operations")
         self.data = data if type(data) is float and math.isfinite(data) else _to_float(data)
         self.grad = 0.0
         self._label = str(label)
@@ -132,12 +136,64 @@ class Value:
 
     @property
     def is_variable(self):
-        return self._rule is None and not self.is_constant
+        return not self._prev and not self.is_constant
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
 
-    # -- arithmetic ----------------------------------------------------------
+    # -- the public surface the explorer and the widgets read ------------------
+    @property
+    def inputs(self):
+        """The nodes this one was computed from, in order (micrograd's ``_prev``)."""
+        return self._prev
+
+    @property
+    def op(self):
+        """The operation that made this node, as micrograd prints it ('' for a leaf)."""
+        return self._op
+
+    @property
+    def rule(self):
+        """The rule-table entry that made this node (None for a leaf or a custom op)."""
+        return self._rule
+
+    def local_grads(self):
+        """d self/d input for each input, at the inputs' current data."""
+        if not self._prev:
+            return ()
+        if self._rule is None:
+            raise TypeError(f"the op {self._op!r} was made without a rule: no local partials")
+        xs = rule_args(self)
+        try:
+            return tuple(float(d) for d in self._rule.partials(NUM, self.data, *xs))
+        except ZeroDivisionError:
+            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
+        except OverflowError:
+            domain_error(
+                f"overflow: the derivative of {self._op} at {xs[: len(self._prev)]} "
+                "is beyond a float",
+                self._prev,
+            )
+
+    def kink_value(self):
+        """0 exactly where this node's rule has a kink (relu and abs at 0, maximum at a
+        tie), its sign telling the sides apart; None if the rule has no kink."""
+        return self._switch(self._rule and self._rule.kink)
+
+    def pole_value(self):
+        """0 exactly at a pole or domain edge of this node's rule (1/x at 0, log at 0,
+        tan where cos x = 0), its sign telling the sides apart; None if it has none."""
+        return self._switch(self._rule and self._rule.pole)
+
+    def _switch(self, fn):
+        return fn(*rule_args(self)) if fn else None
+
+    @property
+    def backward_root(self):
+        """The output of the last ``backward()`` that reached this node, or None."""
+        return backward_root(self)
+
+    # -- arithmetic: micrograd's graph shapes ----------------------------------
     def __add__(self, other):
         if not isinstance(other, Value):
             other = _lift(other)
@@ -167,69 +223,74 @@ class Value:
     def __neg__(self):  # -a = a * -1
         return self * -1
 
-    def __sub__(self, other):  # a - b = a + (-b)
-        other = _lift(other)
-        return NotImplemented if other is None else self + (-other)
+    def __sub__(self, other):  # a - b = a + (-b); a - 1 = a + Value(-1), as micrograd
+        if not isinstance(other, Value) and _lift(other) is None:
+            return NotImplemented
+        return self + (-other)
 
-    def __rsub__(self, other):  # 1 - a = 1 + (-a)
-        other = _lift(other)
-        return NotImplemented if other is None else other + (-self)
+    def __rsub__(self, other):  # 1 - a = (a * -1) + 1, as micrograd's other + (-self)
+        return NotImplemented if _lift(other) is None else other + (-self)
 
-    def __truediv__(self, other):  # a / b = a * b**-1
-        other = _lift(other)
-        return NotImplemented if other is None else self * other**-1
+    def __truediv__(self, other):  # a / b = a * b**-1; a / 2 = a * Value(0.5), as micrograd
+        if isinstance(other, Value):
+            return self * other**-1
+        if _lift(other) is None:
+            return NotImplemented
+        if other == 0:
+            domain_error("division by zero", (self,))
+        return self * _to_float(other**-1, "1 / the divisor")
 
-    def __rtruediv__(self, other):  # 1 / a = 1 * a**-1
-        other = _lift(other)
-        return NotImplemented if other is None else other * self**-1
+    def __rtruediv__(self, other):  # 1 / a = (a ** -1) * 1
+        return NotImplemented if _lift(other) is None else other * self**-1
 
     __radd__ = __add__  # 0 + a, for sum()
     __rmul__ = __mul__  # 2 * a
 
-    def exp(self):
-        return _result(RULES["exp"], (self,))
+    def __abs__(self):  # abs(x), and NumPy's np.abs
+        return _result(RULES["abs"], (self,))
 
-    def log(self):
-        return _result(RULES["log"], (self,))
+    # Ordering compares data, so max(x, y) and sorted() work and return the nodes
+    # themselves; equality and hashing stay identity, or sets of nodes would break.
+    def __lt__(self, other):
+        return self.data < _data(other)
 
-    def tanh(self):
-        return _result(RULES["tanh"], (self,))
+    def __le__(self, other):
+        return self.data <= _data(other)
 
-    def relu(self):
-        return _result(RULES["ReLU"], (self,))
+    def __gt__(self, other):
+        return self.data > _data(other)
 
-    def sigmoid(self):
-        return _result(RULES["sigmoid"], (self,))
+    def __ge__(self, other):
+        return self.data >= _data(other)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     # -- the numeric sweeps --------------------------------------------------
+    def _backward(self):
+        """micrograd's per-node step: add ``self.grad * d self/d input`` into each
+        input's grad (a no-op on a leaf). ``backward()`` is this, node by node, in
+        reverse topological order; no closure is stored, so no reference cycle."""
+        prev = self._prev
+        if prev:
+            g = self.grad
+            for c, d in zip(prev, self.local_grads()):
+                c.grad += d * g
+
     def backward(self):
         """Reverse-mode: seed d self/d self = 1, then, from the output back to the
         leaves, add each node's ``grad * d node/d input`` into every input's grad.
-        Gradients accumulate (``+=``), as in micrograd and PyTorch."""
+
+        Gradients accumulate (``+=``) into every node, leaves and intermediate nodes
+        alike, as micrograd does: two ``backward()`` calls without ``zero_grad()``
+        re-send the first call's intermediate grads too (x = 2, y = x*x + x: x.grad
+        is 5 then 14, where PyTorch, which keeps no intermediate grads, gives 10)."""
         for v in backward_order(self):
-            try:
-                prev, g = v._prev, v.grad
-                if len(prev) == 2:
-                    a, b = prev
-                    da, db = v._rule.partials(NUM, v.data, a.data, b.data, v._k)
-                    a.grad += da * g
-                    b.grad += db * g
-                elif len(prev) == 1:
-                    (x,) = prev
-                    (dx,) = v._rule.partials(NUM, v.data, x.data, v._k)
-                    x.grad += dx * g
-                else:
-                    ds = v._rule.partials(NUM, v.data, *[c.data for c in prev], v._k)
-                    for c, d in zip(prev, ds):
-                        c.grad += d * g
-            except ArithmeticError:  # 0 ** 0.5 is defined, its derivative is not
-                _domain_error(f"no derivative of {v._op} at {[c.data for c in prev]}", prev)
+            v._backward()
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""
-        for v in topo_order(self):
-            if v._prev:
-                v.data = _apply(v._rule, v._prev, v._k)
+        recompute(topo_order(self))
         return self.data
 
     def zero_grad(self):
@@ -267,6 +328,14 @@ class Value:
         return grad_expr(self)
 
 
+def _data(other):
+    if isinstance(other, Value):
+        return other.data
+    if _lift(other) is None:
+        raise TypeError(f"cannot compare a Value with {type(other).__name__} {other!r}")
+    return other
+
+
 class Constant(Value):
     """A Python number met in an operation: no symbol, its SymPy form is exact."""
 
@@ -277,45 +346,83 @@ class Constant(Value):
         return True
 
 
+class _Custom(Value):
+    """``Value(data, (a, b), 'op')``: a result made micrograd's way. Its backward is
+    whatever the user assigns to ``out._backward`` (a closure, as in micrograd: such
+    a graph holds a reference cycle, the user's choice); it has no rule, so its
+    forward and its formulas are unknown, and say so."""
+
+    __slots__ = ("_backward", "_op")
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        super().__init__(data, label=label)
+        for c in _children:
+            if not isinstance(c, Value):
+                raise TypeError(
+                    f"the inputs of Value(data, children, op) must be Values, got {c!r}"
+                )
+        self._prev = tuple(_children)
+        self._op = str(_op)
+        self._backward = lambda: None  # micrograd's default: a leaf's step does nothing
+
+    @property
+    def is_variable(self):
+        return False
+
+
+def _method(rule):
+    """The Value method of a rule: ``x.sin()``, ``x.maximum(y)`` (numbers are lifted)."""
+    if rule.arity == 1:
+
+        def method(self):
+            return _result(rule, (self,))
+
+    else:
+
+        def method(self, *others):
+            if len(others) + 1 != rule.arity:
+                raise TypeError(
+                    f"{rule.function}() takes {rule.arity} inputs, got {len(others) + 1}"
+                )
+            return _result(rule, (self, *map(node, others)))
+
+    method.__name__ = rule.function
+    method.__doc__ = f"{rule.math}: the rule {rule.name!r} of engine.rules."
+    return method
+
+
+def functions_of(rule):
+    """The Value method and the module function of a rule, by every name it has."""
+    method = _method(rule)
+
+    def function(*xs):
+        if len(xs) != rule.arity:
+            raise TypeError(f"{rule.function}() takes {rule.arity} inputs, got {len(xs)}")
+        return method(node(xs[0]), *xs[1:])
+
+    function.__name__ = rule.function
+    function.arity = rule.arity
+    function.__doc__ = f"{rule.math} of a Value (a number becomes a constant node)."
+    return method, function
+
+
+for _rule in RULES.values():
+    if _rule.function:
+        for _name in (_rule.function, *_rule.aliases):
+            setattr(Value, _name, functions_of(_rule)[0])
+
+
 def affine(b, ws, xs):
     """``b + w0*x0 + w1*x1 + ...`` as one node: a neuron's sum, fused.
 
     The same numbers as ``sum((w*x for w, x in zip(ws, xs)), b)``, in a graph with one
     node where the composite has 2n. Numbers among the inputs become constants."""
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"affine needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     inputs = [_lift(b)]
     for w, x in zip(ws, xs):
         inputs += (_lift(w), _lift(x))
     if None in inputs:
         raise TypeError("affine takes Values and real numbers")
     return _result(RULES["affine"], tuple(inputs))
-
-
-def backward_order(root):
-    """The sweep of ``backward()``: seeds ``root.grad = 1``, then yields every result
-    node from root back to the leaves, each stamped with root (``grad_expr``'s root)."""
-    ref = weakref.ref(root)
-    root.grad = 1.0
-    for v in reversed(topo_order(root)):
-        v._root = ref
-        if v._prev:
-            yield v
-
-
-def topo_order(root):
-    """Every node of root's graph, each after all of its inputs (root last).
-
-    Depth-first, inputs in order, as micrograd's ``build_topo``, but with an explicit
-    stack instead of recursion, so a million-deep chain works."""
-    order, seen = [], {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        v, inputs = stack[-1]
-        for c in inputs:
-            if c not in seen:
-                seen.add(c)
-                stack.append((c, iter(c._prev)))
-                break
-        else:
-            stack.pop()
-            order.append(v)
-    return order

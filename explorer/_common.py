@@ -7,6 +7,7 @@ import re
 import sympy
 
 from engine import topo_order
+from engine.graph import backward_root
 
 # Above this many operations in a whole expression tree, SymPy work (building the
 # expression, diff, expanding a gradient) takes seconds to minutes: a 1-sample
@@ -29,14 +30,8 @@ def tree_sizes(order):
     graph itself (a node reused at every level) is measured, not expanded."""
     size = {}
     for v in order:
-        size[v] = 1 + sum(size[c] for c in v._prev)
+        size[v] = 1 + sum(size[c] for c in v.inputs)
     return size
-
-
-def backward_root(v):
-    """The root of the last backward() that reached v, or None."""
-    ref = getattr(v, "_root", None)  # the engine sets it only once a backward() reaches v
-    return ref() if ref is not None else None
 
 
 def require_backward(root, nodes=None, what="this"):

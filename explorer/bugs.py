@@ -9,29 +9,30 @@ the upstream gradient g, not about the derivative itself:
 - ``"assign-not-accumulate"``: ``x.grad = d * g`` instead of ``x.grad += d * g``.
   A node used twice (``a + a``) keeps only its last contribution.
 
-Our engine has no per-node ``_backward`` closure: ``Value.backward`` multiplies
+Our engine has no per-node ``_backward`` closure: ``Value._backward`` multiplies
 each rule's local partial by g itself. So neither bug can be written as a wrong
 entry of the rule table, and a wrong entry would be wrong for the symbolic
 sweep too (the closed form would agree with the bug). Instead, inside
-``with inject_bug(op, kind):`` ``Value.backward`` is replaced by a teaching
-sweep: the engine's sweep, except at nodes made by ``op``, where the buggy
-contribution is applied. The closed form, the oracle and the finite difference
-are untouched, which is how ``check`` catches it. On exit (even by an
-exception) the engine's ``backward`` is back.
+``with inject_bug(op, kind):`` the per-node step ``Value._backward``, which
+``backward()`` applies node by node, is replaced by a teaching step: the
+engine's, except at nodes made by ``op``, where the buggy contribution is
+applied. The closed form, the oracle and the finite difference are untouched,
+which is how ``check`` catches it. On exit (even by an exception) the engine's
+step is back.
 
 A custom bug is a function ``fn(m, g, out, xs, k) -> contributions``: ``m`` is
 the numeric math namespace (``m.exp``, ``m.tanh``...), ``g`` the node's grad,
 ``out`` its data, ``xs`` its inputs' data, ``k`` its constant exponent (or None);
 it returns one number per input, added to that input's grad. ``op`` is a rule
-name (``'+' '*' '**k' '**' 'exp' 'log' 'tanh' 'ReLU' 'sigmoid'``), a list of
-them, or ``"all"`` (the lecture's ``=`` bug was in every op).
+name (``engine.RULES``: ``'+' '*' '**k' 'tanh' 'ReLU' 'sin'``...), a list of them,
+or ``"all"`` (the lecture's ``=`` bug was in every op).
 """
 
 import contextlib
 
 from engine import RULES, DomainError, Value
+from engine.graph import rule_args
 from engine.rules import NUM
-from engine.value import backward_order
 
 _ALIASES = {"relu": "ReLU", "**2": "**k", "pow": "**k"}
 
@@ -59,28 +60,30 @@ def _ops(op):
     return frozenset(out)
 
 
-def _teaching_backward(ops, contribute, assign):
-    def backward(self):
-        """The engine's backward, with the injected bug at the chosen ops."""
-        for v in backward_order(self):
-            prev, g = v._prev, v.grad
-            xs = [c.data for c in prev]
-            buggy = v._rule.name in ops
+def _teaching_step(ops, contribute, assign):
+    def _backward(self):
+        """The engine's step at this node, with the injected bug at the chosen ops."""
+        prev, g = self.inputs, self.grad
+        if not prev:
+            return
+        buggy = self.rule is not None and self.rule.name in ops
+        if buggy and contribute is not None:
+            args = rule_args(self)
+            xs, k = args[: len(prev)], (args[len(prev)] if len(args) > len(prev) else None)
             try:
-                if buggy and contribute is not None:
-                    ds = contribute(NUM, g, v.data, xs, v._k)
-                else:
-                    ds = [d * g for d in v._rule.partials(NUM, v.data, *xs, v._k)]
+                ds = contribute(NUM, g, self.data, xs, k)
             except ArithmeticError:
-                raise DomainError(f"no derivative of {v._op} at {xs}") from None
-            if buggy and assign:
-                for c, d in zip(prev, ds):
-                    c.grad = d
-            else:
-                for c, d in zip(prev, ds):
-                    c.grad += d
+                raise DomainError(f"no derivative of {self.op} at {xs}") from None
+        else:
+            ds = [d * g for d in self.local_grads()]
+        if buggy and assign:
+            for c, d in zip(prev, ds):
+                c.grad = d
+        else:
+            for c, d in zip(prev, ds):
+                c.grad += d
 
-    return backward
+    return _backward
 
 
 @contextlib.contextmanager
@@ -102,9 +105,9 @@ def inject_bug(op, kind_or_function):
             "or a function fn(m, g, out, xs, k) -> contributions"
         )
     ops = _ops(op)
-    saved = Value.__dict__["backward"]
-    Value.backward = _teaching_backward(ops, contribute, assign)
+    saved = Value.__dict__["_backward"]
+    Value._backward = _teaching_step(ops, contribute, assign)
     try:
         yield
     finally:
-        Value.backward = saved
+        Value._backward = saved

@@ -37,14 +37,15 @@ import sympy
 
 import engine
 from engine import DomainError
-from engine.rules import NUM, SYM
 from explorer._common import MAX_SYMBOLIC, graph, name_of, require_backward, tree_sizes
-from explorer.report import CheckReport, CheckRow, verdict
+from explorer.difference import EVALUATIONS, difference
+from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, verdict
 from explorer.tape import compile_exprs
+from explorer.target import resolve_with_grads
 
 MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit
 MAX_FD_WORK = 2_000_000  # node evaluations for the finite differences, about 2 s
-FLOOR_EXACT, FLOOR_FD = 1e-8, 1e-6
+FLOOR_EXACT = 1e-8
 
 _PLANS = weakref.WeakKeyDictionary()  # root -> _Plan; a plan holds no node, so no leak
 
@@ -88,14 +89,7 @@ def _oracle_expr(order, index, v):
     if v.is_variable:
         return engine.oracle(order[-1], v)
     z = sympy.Dummy("z", real=True)
-    sub = {v: z}
-    for w in order[index[v] + 1 :]:
-        if any(c in sub for c in w._prev):
-            args = [sub.get(c, c.expr) for c in w._prev]
-            k = None if w._k is None else engine.exact(w._k)
-            sub[w] = w._rule.forward(SYM, *args, k)
-    out = sub.get(order[-1], sympy.Integer(0))
-    return sympy.diff(out, z).xreplace({z: v.expr})
+    return sympy.diff(engine.expr_with(order[-1], {v: z}), z).xreplace({z: v.expr})
 
 
 def _compile(table, wanted, make_exprs, symbols):
@@ -165,56 +159,25 @@ def _why(e):
     return msg if isinstance(e, ValueError) and msg else f"{type(e).__name__}: {msg}"
 
 
-def _recompute(nodes):
-    """forward() for a stretch of the topological order, from the rule table."""
-    for w in nodes:
-        xs = [c.data for c in w._prev]
-        try:
-            out = w._rule.forward(NUM, *xs, w._k)
-        except (ArithmeticError, ValueError):
-            out = None
-        if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
-            why = w._rule.check(*xs, w._k) if w._rule.check else None
-            raise DomainError(why or f"{w._rule.name} is undefined at {xs}")
-        w.data = out
-
-
-def _central(root, order, index, v, h):
-    """(f(v + h) - f(v - h)) / 2h; v and everything computed from it restored after,
-    so that the next node is nudged around the true values, not stale ones."""
-    x0 = v.data
-    after = [w for w in order[index[v] + 1 :] if w._prev]
-    # A variable goes through the engine's forward(); any other node is held at
-    # its nudged value while the nodes after it are recomputed.
-    run = root.forward if v.is_variable else lambda: _recompute(after)
-    f = []
-    try:
-        for x in (x0 + h, x0 - h):
-            v.data = x
-            run()
-            f.append(root.data)
-    finally:
-        v.data = x0
-        run()  # defined at x0, as it was before the nudges
-    return (f[0] - f[1]) / (2 * h)
-
-
 def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
     chosen = targets
-    work = 2 * len(targets) * len(order)
-    if work > limits["max_fd_work"]:
-        k = max(1, limits["max_fd_work"] // (2 * len(order)))
+    per = 2 * EVALUATIONS * len(order)  # node evaluations for one target
+    if per * len(targets) > limits["max_fd_work"]:
+        k = max(1, limits["max_fd_work"] // per)
         picks = sorted({round(j * (len(targets) - 1) / max(1, k - 1)) for j in range(k)})
         chosen = [targets[j] for j in picks]
         skipped["finite_diff"] = (
-            f"computed for {len(chosen)} of {len(targets)} nodes only: each needs two "
-            f"forward passes over {len(order):,} nodes (limit {limits['max_fd_work']:,} node "
-            "evaluations); pass nodes=[...] to choose which, or max_fd_work="
+            f"computed for {len(chosen)} of {len(targets)} nodes only: each needs up to "
+            f"{2 * EVALUATIONS} forward passes over {len(order):,} nodes (limit "
+            f"{limits['max_fd_work']:,} node evaluations); pass nodes=[...] to choose "
+            "which, or max_fd_work="
         )
+    switched = [w for w in order if w.kink_value() is not None or w.pole_value() is not None]
     out = {}
     for v in chosen:
+        watch = [w for w in switched if index[w] > index[v]]
         try:
-            out[index[v]] = _central(root, order, index, v, h)
+            out[index[v]] = difference(root, v, watch, h)
         except DomainError as e:
             notes[index[v]] = f"no finite difference: {e}"
     return out
@@ -227,20 +190,26 @@ def _rel(a, b, floor):
 
 
 def check(
-    root,
+    target,
     *,
     h=1e-5,
     nodes="variables",
     max_symbolic=MAX_SYMBOLIC,
     max_oracle_work=MAX_ORACLE_WORK,
     max_fd_work=MAX_FD_WORK,
+    **values,
 ):
     """Check every variable's (or every node's, ``nodes="all"``, or the listed
     nodes') backprop gradient against its closed form, SymPy's oracle and a
-    central finite difference with step h. Needs ``root.backward()`` first.
-    Returns a ``CheckReport``; ``report.ok`` says whether everything agrees."""
+    finite difference (relative step from h, see ``explorer.difference``).
+
+    ``target``: a graph's output after its ``backward()``, or an expression's text
+    or a function of Values with the values as keywords (``check("sin(x)*y", x=1,
+    y=2)``), built and backpropagated here. Returns a ``CheckReport``;
+    ``report.ok`` says whether everything agrees."""
     if isinstance(h, bool) or not isinstance(h, int | float) or not (0 < h < math.inf):
         raise ValueError(f"h must be a positive finite number, got {h!r}")
+    root = resolve_with_grads(target, values, "check")
     order, index = graph(root)
     targets = _targets(nodes, order, index)
     require_backward(root, targets, "check")
@@ -257,19 +226,28 @@ def check(
     rows, left_out = [], 0
     for v in targets:
         i = index[v]
-        refs = {"closed_form": closed.get(i), "oracle": oracle.get(i), "finite_diff": fd.get(i)}
+        d = fd.get(i)
+        refs = {"closed_form": closed.get(i), "oracle": oracle.get(i)}
         for col, x in refs.items():
             if x is not None and math.isnan(x):
                 refs[col] = None
                 notes[i] = f"{col.replace('_', ' ')} undefined here"
-        errors = {
-            col: _rel(v.grad, x, FLOOR_FD if col == "finite_diff" else FLOOR_EXACT)
-            for col, x in refs.items()
-            if x is not None
-        }
+        errors = {col: _rel(v.grad, x, FLOOR_EXACT) for col, x in refs.items() if x is not None}
+        if d is not None:
+            errors["finite_diff"] = d.rel_error(v.grad, FLOOR_EXACT)
         if not errors:
             left_out += 1
             continue
+        kink = d is not None and d.kind == "kink" and errors["finite_diff"] <= BANDS_OK
+        if kink:
+            # at a kink the SymPy oracle may take another subgradient (Heaviside(0) = 1/2
+            # for relu): backprop and the closed form share the rule table's
+            left, right = d.slopes
+            notes[i] = (
+                f"a kink: the slopes are {left:.6g} from the left and {right:.6g} from the "
+                f"right; backprop's {v.grad:.6g} lies between them (the rule table's choice)"
+            )
+            errors.pop("oracle", None)
         worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)
         rows.append(
             CheckRow(
@@ -278,8 +256,10 @@ def check(
                 value=v.data,
                 grad=v.grad,
                 **refs,
+                finite_diff=None if d is None else d.value,
                 rel_error=worst,
-                verdict=verdict(worst),
+                verdict="kink" if kink and verdict(worst) in AGREE else verdict(worst),
+                h=None if d is None else d.h,
                 rel_errors=errors,
                 note=notes.get(i, ""),
             )

@@ -15,7 +15,6 @@ colour per verdict (a ``{node: verdict}`` mapping or a ``CheckReport``).
 import graphviz
 
 from engine import local_partials
-from engine.rules import NUM
 from explorer._common import (
     MAX_SYMBOLIC,
     backward_root,
@@ -26,6 +25,7 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.report import COLOURS
+from explorer.target import resolve_with_grads
 
 FORMULAS = (None, "grad", "chain", "expr", "both")
 MAX_SWEEP_NODES = 2000  # the symbolic sweep over the backward root's graph: about 1 s
@@ -126,8 +126,7 @@ def _record(v, lines, rankdir, show_name):
 
 def _edge_label(v, j):
     """d v/d input j: the chain-rule formula and, unless it is a number, its value."""
-    xs = [c.data for c in v._prev]
-    num = f"{v._rule.partials(NUM, v.data, *xs, v._k)[j]:.4g}".replace("-", "−")
+    num = f"{v.local_grads()[j]:.4g}".replace("-", "−")
     d = local_partials(v)[j]
     return num if d.is_Number else f"{pretty(d)} = {num}"
 
@@ -145,7 +144,7 @@ def _verdict_map(verdicts):
 
 
 def draw(
-    root,
+    target,
     *,
     formulas=None,
     edge_derivatives=False,
@@ -153,13 +152,17 @@ def draw(
     verdicts=None,
     rankdir="LR",
     max_nodes=500,
+    **values,
 ):
-    """root's graph as a ``graphviz.Digraph`` (displays inline in Jupyter;
-    ``.pipe("svg")`` and ``.render(...)`` work as usual)."""
+    """The target's graph as a ``graphviz.Digraph`` (displays inline in Jupyter;
+    ``.pipe("svg")`` and ``.render(...)`` work as usual). ``target``: a graph's
+    output, or an expression's text or a function of Values with the values as
+    keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here."""
     if formulas not in FORMULAS:
         raise ValueError(f"formulas must be one of {FORMULAS}, got {formulas!r}")
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    root = resolve_with_grads(target, values, "draw")
     order, index = graph(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -188,10 +191,10 @@ def draw(
         if v in marked:
             attrs.update(color="#d62728", penwidth="3")
         dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic), **attrs)
-        if v._prev:
-            dot.node(f"n{i}op", v._op, shape="circle", width="0.3", margin="0.02")
+        if v.inputs:
+            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02")
             dot.edge(f"n{i}op", f"n{i}")
-            for j, c in enumerate(v._prev):
+            for j, c in enumerate(v.inputs):
                 label = {"label": f" {_edge_label(v, j)} "} if edge_derivatives else {}
                 dot.edge(f"n{index[c]}", f"n{i}op", **label)
     return dot

@@ -32,6 +32,7 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
+from explorer.target import resolve_with_grads
 
 MAX_CHARS = 90  # a cell printed longer than this is shortened too
 CSE_LIMIT = 3000  # operations: beyond this even sympy.cse is slow, and nobody reads it
@@ -157,8 +158,11 @@ def _shorten(rows, max_ops):
     return where
 
 
-def formulas(root, *, max_nodes=200, max_ops=60):
-    """The formula table of root's graph (see the module docstring)."""
+def formulas(target, *, max_nodes=200, max_ops=60, **values):
+    """The formula table of the target's graph (see the module docstring): a graph's
+    output, or an expression's text or a function of Values with the values as
+    keywords, built and backpropagated here."""
+    root = resolve_with_grads(target, values, "formulas")
     order, _ = graph(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -188,7 +192,7 @@ def formulas(root, *, max_nodes=200, max_ops=60):
             continue
         expr = v.expr if sizes[v] <= MAX_SYMBOLIC else f"(about {sizes[v]:,} operations)"
         local = tuple(
-            (name_of(c), d) for c, d in zip(v._prev, local_partials(v)) if not c.is_constant
+            (name_of(c), d) for c, d in zip(v.inputs, local_partials(v)) if not c.is_constant
         )
         chain = grad = None
         if not grads_why:

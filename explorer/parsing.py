@@ -10,8 +10,9 @@ the tree is walked against a whitelist. Nothing is evaluated by Python (no
 Attribute in it, refused with a one-line message that says what and where.
 
 Accepted: numbers, names that have values, ``+ - * / **``, unary ``-`` and ``+``,
-parentheses, and one-argument calls of the engine's functions (``exp log tanh
-relu sigmoid``). Arithmetic between two plain numbers folds in float arithmetic,
+parentheses, and calls of the engine's functions (``engine.FUNCTIONS``: every
+function of the rule table, ``sin(x)``, ``maximum(a, b)``, and any registered with
+``engine.primitive``). Arithmetic between two plain numbers folds in float arithmetic,
 exactly as Python would evaluate the same text with Values for the names
 (``2*3*x`` is ``6.0 * x``), so ``9**9**9`` overflows at once instead of running.
 """
@@ -39,7 +40,11 @@ _HINTS = {
     ast.Mod: "'%' (remainder) is not supported",
     ast.MatMult: "'@' (matrix product) is not supported",
 }
-_ALLOWED = "numbers, names, + - * / **, parentheses and " + ", ".join(engine.FUNCTIONS)
+
+
+def _allowed():
+    return "numbers, names, + - * / **, parentheses and " + ", ".join(engine.FUNCTIONS)
+
 
 # What an AST node type is called in a message.
 _KINDS = {
@@ -172,10 +177,10 @@ def _check_tree(tree, src):
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ast.Call):
             _check_call(node, src)
-            stack.append((node.args[0], depth + 1))
+            stack.extend((a, depth + 1) for a in node.args)
         else:
             raise ParseError(
-                f"{where}: {_kind(node)}{src.snippet(node)} is not allowed (only {_ALLOWED})"
+                f"{where}: {_kind(node)}{src.snippet(node)} is not allowed (only {_allowed()})"
             )
     return names
 
@@ -200,10 +205,12 @@ def _check_call(node, src):
         )
     if node.keywords:
         raise ParseError(f"{where}: keyword arguments are not allowed in {name}(...)")
-    if len(node.args) != 1:
-        raise ParseError(f"{where}: {name}() takes one argument, got {len(node.args)}")
-    if isinstance(node.args[0], ast.Starred):
+    arity = engine.FUNCTIONS[name].arity
+    if any(isinstance(a, ast.Starred) for a in node.args):
         raise ParseError(f"{where}: starred argument is not allowed in {name}(...)")
+    if len(node.args) != arity:
+        takes = "one argument" if arity == 1 else f"{arity} arguments"
+        raise ParseError(f"{where}: {name}() takes {takes}, got {len(node.args)}")
 
 
 def _variables(names, values, src):
@@ -235,8 +242,8 @@ def _variables(names, values, src):
     return out
 
 
-def _apply_call(fn, x):
-    return fn(x)
+def _apply_call(fn, args):
+    return fn(*args)
 
 
 def _fold(op, a, b, node, src):
@@ -280,7 +287,7 @@ def _evaluate(tree, variables, src):
                 if isinstance(node, ast.BinOp)
                 else [node.operand]
                 if isinstance(node, ast.UnaryOp)
-                else [node.args[0]]
+                else node.args
             )
             stack.extend((k, False) for k in reversed(kids))
         elif isinstance(node, ast.BinOp):
@@ -291,17 +298,13 @@ def _evaluate(tree, variables, src):
             done[node] = -x if isinstance(node.op, ast.USub) else x
         else:  # a whitelisted call
             call = engine.FUNCTIONS[node.func.id]
-            done[node] = _fold(_apply_call, call, done.pop(node.args[0]), node, src)
+            args = [done.pop(a) for a in node.args]
+            done[node] = _fold(_apply_call, call, args, node, src)
     return done[tree.body]
 
 
-def parse(text, **values):
-    """Build the graph of ``text`` with a variable (labelled by its name) per value.
-
-    Raises ``ParseError`` (a ``ValueError``) for anything outside the whitelist,
-    and ``engine.DomainError`` when an operation is undefined at the given values
-    (``log(x)`` at ``x=-1``); both messages are one line naming the place.
-    """
+def _read(text):
+    """The whitelisted tree of ``text``, its source map and {name: first Name node}."""
     if not isinstance(text, str):
         raise ParseError(f"the expression must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -319,8 +322,25 @@ def parse(text, **values):
         raise ParseError(f"{where}: syntax error: {e.msg}") from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise ParseError(f"the expression cannot be parsed: {_one_line(str(e), 80)}") from None
-    names = _check_tree(tree, src)
-    variables = _variables(names, values, src)
+    return tree, src, _check_tree(tree, src)
+
+
+def names(text):
+    """The variables' names in ``text``, in the order they first appear (checked
+    against the whitelist as ``parse`` checks it)."""
+    tree, src, found = _read(text)
+    return sorted(found, key=lambda n: (found[n].lineno, found[n].col_offset))
+
+
+def parse(text, **values):
+    """Build the graph of ``text`` with a variable (labelled by its name) per value.
+
+    Raises ``ParseError`` (a ``ValueError``) for anything outside the whitelist,
+    and ``engine.DomainError`` when an operation is undefined at the given values
+    (``log(x)`` at ``x=-1``); both messages are one line naming the place.
+    """
+    tree, src, found = _read(text)
+    variables = _variables(found, values, src)
     if not variables:
         raise ParseError("the expression has no variables: use at least one name with a value")
     return _evaluate(tree, variables, src)

@@ -8,10 +8,28 @@ from explorer._common import fmt_num
 
 # CS231n's bands on the relative error (TESTING.md).
 BANDS = (("good", 1e-7), ("ok", 1e-4), ("doubtful", 1e-2))
-AGREE = frozenset({"good", "ok"})
-COLOURS = {"good": "#c7ebc7", "ok": "#e3f2c1", "doubtful": "#ffe0a3", "wrong": "#ffb3b3"}
+BANDS_OK = BANDS[1][1]
+# 'kink': at a kink, backprop's subgradient lies between the one-sided slopes
+AGREE = frozenset({"good", "ok", "kink"})
+COLOURS = {
+    "good": "#c7ebc7",
+    "ok": "#e3f2c1",
+    "kink": "#cfe3f7",
+    "doubtful": "#ffe0a3",
+    "wrong": "#ffb3b3",
+}
 COLUMNS = ("closed_form", "oracle", "finite_diff")
-_HEAD = ("node", "value", "grad", "closed form", "oracle", "finite diff", "rel error", "verdict")
+_HEAD = (
+    "node",
+    "value",
+    "grad",
+    "closed form",
+    "oracle",
+    "finite diff",
+    "h",
+    "rel error",
+    "verdict",
+)
 
 
 def verdict(rel_error):
@@ -40,6 +58,7 @@ class CheckRow:
     verdict: str
     rel_errors: dict = field(default_factory=dict)  # column -> relative error against grad
     note: str = ""
+    h: float | None = None  # the finite difference's step
 
     @property
     def agrees(self):
@@ -97,6 +116,7 @@ class CheckReport:
                     "rel_errors": {k: _json_num(v) for k, v in r.rel_errors.items()},
                     "verdict": r.verdict,
                     "note": r.note,
+                    "h": r.h,
                 }
             )
         return out
@@ -130,6 +150,7 @@ class CheckReport:
                 fmt_num(r.closed_form),
                 fmt_num(r.oracle),
                 fmt_num(r.finite_diff),
+                "—" if r.h is None else f"{r.h:.0e}",
                 "nan" if math.isnan(r.rel_error) else f"{r.rel_error:.1e}",
                 r.verdict,
             )
@@ -144,7 +165,8 @@ class CheckReport:
             return "  ".join(parts + [c[-1]]).rstrip()
 
         out = [
-            f"{self.root_label} = {fmt_num(self.root_value)}   (finite differences: h = {self.h:g})"
+            f"{self.root_label} = {fmt_num(self.root_value)}   (finite differences: "
+            f"step h·max(1, |x|), h = {self.h:g}, smaller where needed)"
         ]
         out += [line(_HEAD), line(["-" * w for w in widths])]
         out += [line(c) for c in cells]

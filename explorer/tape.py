@@ -6,40 +6,24 @@ source for each expression and compiles it: about 0.3 s for a small MLP's 41
 gradients, and it prints shared subexpressions once per use. A tape is built
 once per set of expressions by one iterative walk over SymPy's expression DAG,
 each distinct subexpression becoming one instruction; evaluating it is then a
-plain loop over floats (micro- to milliseconds).
+plain loop over floats (micro- to milliseconds). Each function is evaluated by the
+float function the rule table's namespaces give it (``engine.numeric_function``),
+so a primitive added to the table, or at run time, is evaluated at the same speed.
 
 A failing operation (``log(-1)``, ``0**-1``, overflow) gives ``nan`` for that
 instruction and everything computed from it, never an exception.
 """
 
-import math
-
 import sympy
 
+from engine.symbolic import numeric_function
+
 _NAN = float("nan")
-
-
-def _heaviside(x, h0=0.5):
-    return 1.0 if x > 0 else 0.0 if x < 0 else h0
 
 
 def _pow(a, b):
     r = a**b
     return _NAN if isinstance(r, complex) else r
-
-
-_FUNCS = {
-    sympy.exp: math.exp,
-    sympy.log: math.log,
-    sympy.tanh: math.tanh,
-    sympy.sinh: math.sinh,
-    sympy.cosh: math.cosh,
-    sympy.Abs: abs,
-    sympy.sign: lambda x: float((x > 0) - (x < 0)),
-    sympy.Max: max,
-    sympy.Min: min,
-    sympy.Heaviside: _heaviside,
-}
 
 
 def _as_expr(e):
@@ -52,10 +36,6 @@ def _as_expr(e):
     if isinstance(e, float):
         return sympy.Float(e)
     raise TypeError(f"expected a SymPy expression or a number, got {type(e).__name__}")
-
-
-class Unsupported(ValueError):
-    """An expression holds a function the tape does not know."""
 
 
 class Tape:
@@ -77,7 +57,7 @@ class Tape:
                 continue
             if e.is_Symbol:
                 if e not in slot:
-                    raise Unsupported(f"no value for the symbol {e}")
+                    raise ValueError(f"no value for the symbol {e}")
                 index[e] = self._emit("in", slot[e])
             elif e.is_Number or e.is_NumberSymbol:
                 try:
@@ -95,10 +75,8 @@ class Tape:
                     index[e] = self._emit("mul", args)
                 elif e.is_Pow:
                     index[e] = self._emit("call", (_pow, args))
-                elif e.func in _FUNCS:
-                    index[e] = self._emit("call", (_FUNCS[e.func], args))
-                else:
-                    raise Unsupported(f"cannot evaluate {e.func.__name__} numerically")
+                else:  # the rule table's own float function, or SymPy's for that one
+                    index[e] = self._emit("call", (numeric_function(e.func, len(args)), args))
         self.outputs = [index[_as_expr(e)] for e in exprs]
 
     def _emit(self, kind, payload):
@@ -131,24 +109,5 @@ class Tape:
 
 
 def compile_exprs(exprs, symbols):
-    """A callable ``values -> [float per expr]``: a Tape, or ``sympy.lambdify`` for
-    the rare function a Tape does not know."""
-    try:
-        return Tape(exprs, symbols)
-    except Unsupported:
-        fn = sympy.lambdify(symbols, list(exprs), modules=[{"Heaviside": _heaviside}, "math"])
-
-        def call(values):
-            try:
-                return [float(r) for r in fn(*values)]
-            except Exception:  # a name math lacks (DiracDelta...): SymPy's own evalf
-                return [_evalf(e, dict(zip(symbols, values))) for e in exprs]
-
-        return call
-
-
-def _evalf(e, subs):
-    try:
-        return float(_as_expr(e).evalf(subs=subs))
-    except (TypeError, ValueError, ArithmeticError):
-        return _NAN
+    """A callable ``values -> [float per expr]``."""
+    return Tape(exprs, symbols)

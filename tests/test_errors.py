@@ -39,11 +39,6 @@ def test_operations_refuse_non_numbers(bad):
             op()
 
 
-def test_results_cannot_be_made_by_hand():
-    with pytest.raises(TypeError, match="results come from operations"):
-        Value(1.0, (Value(2.0),), "+")
-
-
 @pytest.mark.parametrize(
     "make,match",
     [

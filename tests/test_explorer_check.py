@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Value, topo_order
+import engine.graph
+from engine import DomainError, Value, topo_order
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
 from explorer import AGREE, CheckReport, check, lecture_neuron, parse, verdict
@@ -33,7 +34,7 @@ def nodes_by_label(root):
 
 
 def test_verdict_bands():
-    assert AGREE == {"good", "ok"}
+    assert AGREE == {"good", "ok", "kink"}  # kink: a valid subgradient at a kink
     assert [verdict(x) for x in (0.0, 1e-7, 1.01e-7, 1e-4, 1.01e-4, 1e-2, 1.01e-2, 1.0)] == [
         "good",
         "good",
@@ -107,34 +108,42 @@ def test_leaves_restored_when_an_evaluation_raises(monkeypatch):
     x = Value(4e-6, label="x")
     f = x.log()
     f.backward()
-    report = check(f, h=1e-5)  # x - h < 0: log is undefined there
+    report = check(f, h=1e-5)  # x - h < 0: log is undefined there, so the step shrinks
     (row,) = report.rows
-    assert row.finite_diff is None and "no finite difference" in row.note
+    assert row.finite_diff == pytest.approx(1 / 4e-6, rel=1e-6) and row.h < 4e-6
     assert row.closed_form == pytest.approx(1 / 4e-6) and row.agrees
     assert x.data == 4e-6 and f.data == math.log(4e-6)
     g = (x * 1.0).log()  # the same through an intermediate node, nudged on its own
+    x.grad = 0.0  # f's backward left its gradient in x
     g.backward()
     before = [v.data for v in topo_order(g)]
     rows = check(g, nodes="all").rows
-    assert [r.finite_diff is None for r in rows] == [True, False, True, False]  # x, 1, x*1, log
+    assert all(r.agrees for r in rows)
     assert [v.data for v in topo_order(g)] == before
+    # a leaf whose every step leaves the domain: no finite difference, and says why
+    y = Value(0.0, label="y")
+    s = y.sqrt() + y * 0
+    with pytest.raises(DomainError):
+        s.backward()  # sqrt has no derivative at 0
 
     o = neuron()
     leaves = {v: v.data for v in topo_order(o) if v.is_variable}
+    everything = {v: v.data for v in topo_order(o)}
     calls = []
-    real_forward = Value.forward
+    real_recompute = engine.graph.recompute
 
-    def failing_forward(self):
+    def failing_recompute(nodes):
         calls.append(1)
         if len(calls) == 3:  # in the middle of the finite differences
             raise KeyboardInterrupt
-        return real_forward(self)
+        return real_recompute(nodes)
 
-    monkeypatch.setattr(Value, "forward", failing_forward)
+    monkeypatch.setattr(engine.graph, "recompute", failing_recompute)
     with pytest.raises(KeyboardInterrupt):
         check(o)
-    monkeypatch.setattr(Value, "forward", real_forward)
+    monkeypatch.setattr(engine.graph, "recompute", real_recompute)
     assert {v: v.data for v in leaves} == leaves
+    assert {v: v.data for v in topo_order(o)} == everything
 
 
 def test_a_second_check_is_fast_and_follows_the_new_data():
@@ -187,9 +196,34 @@ def test_a_kink_is_reported_not_hidden():
     f = x.relu()
     f.backward()
     (row,) = check(f).rows
-    # backprop takes relu'(0) = 0; the oracle's Heaviside(0) and the finite difference say 1/2
-    assert row.grad == 0.0 and row.oracle == 0.5 and row.finite_diff == pytest.approx(0.5)
-    assert row.verdict == "wrong"
+    # backprop and the closed form take relu'(0) = 0 (PyTorch's); SymPy's Heaviside(0) says
+    # 1/2; the one-sided slopes are 0 and 1: a kink, named as one, and not a failure
+    assert row.grad == 0.0 and row.closed_form == 0.0 and row.oracle == 0.5
+    assert row.verdict == "kink" and row.agrees
+    assert "slopes are 0 from the left and 1 from the right" in row.note
+
+
+@pytest.mark.parametrize(
+    "text,values,grads",
+    [
+        ("abs(x)", dict(x=0), {"x": 0.0}),
+        ("maximum(x, y)", dict(x=1, y=1), {"x": 0.5, "y": 0.5}),
+        ("minimum(x, y) * 3", dict(x=2, y=2), {"x": 1.5, "y": 1.5}),
+        ("relu(x) + abs(y - 1)", dict(x=0, y=1), {"x": 0.0, "y": 0.0}),
+    ],
+)
+def test_every_kink_of_the_table_is_a_kink(text, values, grads):
+    report = check(text, **values)
+    assert {r.label: r.grad for r in report.rows} == grads
+    assert all(r.verdict == "kink" for r in report.rows) and report.ok
+
+
+def test_a_smooth_point_next_to_a_kink_is_checked_normally():
+    # x * relu(x) is differentiable at 0 (slope 0 both sides); relu(x) at 1e-9 is not at
+    # its kink, though a step of 1e-5 would straddle it
+    for text, x, g in (("relu(x)*x", 0.0, 0.0), ("relu(x)", 1e-9, 1.0), ("relu(x)", -5e-6, 0.0)):
+        (row,) = check(text, x=x).rows
+        assert row.grad == g and row.verdict == "good", (text, x, row)
 
 
 def test_labels_that_collide_skip_the_symbolic_columns_with_a_reason():

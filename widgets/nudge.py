@@ -25,7 +25,7 @@ from engine import DomainError, Value
 from explorer import check, draw
 from explorer._common import count_ops_at_most
 from widgets._common import Panel, error_html, num, svg_inline, verdict_html
-from widgets._target import variables_of
+from widgets._target import resolve, variables_of
 
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
 
@@ -224,6 +224,15 @@ class Nudge(Panel):
         self.refresh()
 
 
-def nudge(root, **kwargs):
-    """The nudge panel for ``root``'s graph (see ``Nudge``)."""
-    return Nudge(root, **kwargs)
+_OPTIONS = ("ranges", "span", "h", "formulas", "graph")
+
+
+def nudge(target, **kwargs):
+    """The nudge panel (see ``Nudge``) for a graph's output, an expression's text or a
+    function of Values: ``nudge("sin(x)*y", x=1, y=2)``, ``nudge(lambda x, y: x.sin()
+    * y, x=1, y=2)``. Keywords other than the panel's options are the starting values."""
+    options = {k: kwargs.pop(k) for k in _OPTIONS if k in kwargs}
+    if isinstance(target, Value) and kwargs:
+        raise TypeError(f"nudge: unknown options {sorted(kwargs)} (one of {', '.join(_OPTIONS)})")
+    root, _ = resolve(target, start=kwargs or None, what="nudge")
+    return Nudge(root, **options)

@@ -1,0 +1,139 @@
+"""Walking a graph: its order, evaluating a node from its rule, and varying inputs.
+
+The one copy of each loop every other module uses: ``topo_order`` (inputs before
+the nodes made from them), ``backward_order`` (the sweep of ``backward()``),
+``recompute`` (``forward()`` over a stretch of the order) and ``vary`` (set some
+nodes' data, recompute what depends on them, restore everything on the way out).
+No recursion anywhere: a chain a million nodes deep works.
+"""
+
+import contextlib
+import math
+import weakref
+
+from engine.rules import NUM, DomainError
+
+# Bumped whenever a label changes, so that memoized symbols and expressions,
+# which are named after labels, are rebuilt instead of going stale.
+EPOCH = [0]
+
+
+def topo_order(root):
+    """Every node of root's graph, each after all of its inputs (root last).
+
+    Depth-first, inputs in order, as micrograd's ``build_topo``, but with an explicit
+    stack instead of recursion, so a million-deep chain works."""
+    order, seen = [], {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        v, inputs = stack[-1]
+        for c in inputs:
+            if c not in seen:
+                seen.add(c)
+                stack.append((c, iter(c._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(v)
+    return order
+
+
+def backward_order(root):
+    """The sweep of ``backward()``: seeds ``root.grad = 1``, then yields every result
+    node from root back to the leaves, each stamped with root (``grad_expr``'s root)."""
+    ref = weakref.ref(root)
+    root.grad = 1.0
+    for v in reversed(topo_order(root)):
+        v._root = ref
+        if v._prev:
+            yield v
+
+
+def backward_root(v):
+    """The output of the last ``backward()`` that reached v, or None."""
+    ref = getattr(v, "_root", None)
+    return ref() if ref is not None else None
+
+
+def rule_args(v):
+    """What v's rule is applied to: its inputs' data, then ``k`` for ``x ** k``."""
+    xs = [c.data for c in v._prev]
+    if v._k is not None:
+        xs.append(v._k)
+    return xs
+
+
+def apply(rule, children, k=None):
+    """A rule's forward on the children's data; a domain error names the inputs."""
+    xs = [c.data for c in children]
+    if k is not None:
+        xs.append(k)
+    if rule.check is not None and (why := rule.check(*xs)):
+        domain_error(why, children)
+    try:
+        out = rule.forward(NUM, *xs)
+    except OverflowError:
+        domain_error(f"overflow: {rule.name} of {xs} is beyond a float", children)
+    except (ValueError, ZeroDivisionError) as e:
+        domain_error(f"{rule.name} is undefined at {xs} ({e})", children)
+    if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
+        if isinstance(out, int):
+            return float(out)
+        domain_error(f"{rule.name} is undefined at {xs}", children)
+    return out
+
+
+def domain_error(why, children):
+    labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
+    raise DomainError(f"{why} (input {labels})")
+
+
+def recompute(nodes):
+    """Each result node's data again from its inputs, in the order given."""
+    for v in nodes:
+        if v._prev:
+            if v._rule is None:
+                raise TypeError(
+                    f"cannot recompute {v!r}: its op {v._op!r} was made without a rule "
+                    "(micrograd's way), so the engine knows its backward but not its "
+                    "forward; register it with engine.primitive to give it both"
+                )
+            v.data = apply(v._rule, v._prev, v._k)
+
+
+@contextlib.contextmanager
+def vary(root, nodes):
+    """``with vary(root, [x, y]) as f: f(1.0, 2.0)`` sets x and y's data, recomputes
+    the nodes after them and returns root's data; on leaving the block, however it
+    is left, every node's data is as it was before.
+
+    The nodes may be variables or intermediate nodes: an intermediate node is held
+    at the value given while the nodes after it are recomputed (a nudge of that
+    node alone, as the lecture nudges ``d`` or ``e`` in chapter 4)."""
+    order = topo_order(root)
+    index = {v: i for i, v in enumerate(order)}
+    nodes = list(nodes)
+    for v in nodes:
+        if v not in index:
+            raise ValueError(f"{v!r} is not in the graph of {root!r}")
+    held = set(nodes)
+    first = min((index[v] for v in nodes), default=len(order))
+    after = [w for w in order[first + 1 :] if w._prev and w not in held]
+    saved = [(w, w.data) for w in nodes + after]
+
+    def f(*values):
+        if len(values) != len(nodes):
+            raise TypeError(f"expected {len(nodes)} values, got {len(values)}")
+        for v, x in zip(nodes, values):
+            x = float(x)
+            if not math.isfinite(x):
+                raise DomainError(f"cannot evaluate at a non-finite value: {x}")
+            v.data = x
+        recompute(after)
+        return root.data
+
+    try:
+        yield f
+    finally:
+        for w, x in saved:
+            w.data = x

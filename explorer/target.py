@@ -1,0 +1,94 @@
+"""What the explorer and the panels look at: one resolver for every way to say it.
+
+A *target* is any of
+- a ``Value``: a graph's output, as built (``o`` of the lecture's neuron);
+- an expression's text, its values as keywords: ``"sin(x)*y"`` with ``x=1, y=2``
+  (read by ``explorer.parse``: a whitelist, never ``eval``);
+- a Python function of Values: ``lambda x, y: x.sin() * y``, called once on fresh
+  variables named after its parameters.
+
+``resolve`` turns each into ``(root, variables, built)``; ``built`` says the graph
+was made here (so nobody has run ``backward()`` on it yet).
+"""
+
+import inspect
+
+from engine import Value, topo_order
+from explorer.parsing import ParseError, names, parse
+
+
+def variables_of(root):
+    """The variables (user-made leaves) of root's graph, in topological order."""
+    return [v for v in topo_order(root) if v.is_variable]
+
+
+def _starts(keys, start, default):
+    if isinstance(start, dict):
+        return {k: start.get(k, default) for k in keys}
+    return dict.fromkeys(keys, default if start is None else start)
+
+
+def resolve(target, variables=None, start=None, what="this", default=1.0):
+    """(root, [variables], built) from a Value, a text or a function (see above).
+
+    ``start``: the variables' values for a text or a function, a number for all or
+    a dict name -> number (names not given start at ``default``). ``variables``:
+    for a Value, which of its variables (a Value or a list; default all)."""
+    if isinstance(target, Value):
+        present = variables_of(target)
+        if variables is None:
+            chosen = present
+        else:
+            chosen = [variables] if isinstance(variables, Value) else list(variables)
+            ids = {id(v) for v in present}
+            for v in chosen:
+                if not isinstance(v, Value) or id(v) not in ids:
+                    raise ValueError(f"{what}: {v!r} is not a variable of the output's graph")
+        if not chosen:
+            raise ValueError(f"{what}: the output's graph has no variables to move")
+        return target, chosen, False
+    if isinstance(target, str):
+        found = names(target)
+        if isinstance(start, dict):
+            extra = sorted(set(start) - set(found))
+            if extra:
+                raise ParseError(f"a value was given for {', '.join(extra)}, not in the expression")
+        root = parse(target, **_starts(found, start, default))
+        by_name = {v.label: v for v in variables_of(root)}
+        return root, [by_name[n] for n in found], True
+    if callable(target):
+        params = _parameter_names(target, what)
+        starts = _starts(params, start, default)
+        xs = [Value(default if starts[n] is None else starts[n], label=n) for n in params]
+        root = target(*xs)
+        if not isinstance(root, Value):
+            raise TypeError(f"{what}: the function must return a Value, got {type(root).__name__}")
+        return root, xs, True
+    raise TypeError(
+        f"{what}: expected a Value (a graph's output), an expression's text or a function "
+        f"of Values, got {type(target).__name__}"
+    )
+
+
+def resolve_with_grads(target, values, what):
+    """``resolve`` for ``check``/``draw``/``formulas``: a graph built from text or a
+    function gets its ``backward()`` here; a Value is taken as the user left it."""
+    if isinstance(target, Value) and values:
+        raise TypeError(
+            f"{what}: values {sorted(values)} go with a text or a function, not a Value"
+        )
+    root, _, built = resolve(target, start=values or None, what=what)
+    if built:
+        root.backward()
+    return root
+
+
+def _parameter_names(f, what):
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return ["x"]
+    found = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not found:
+        raise TypeError(f"{what}: the function takes no positional argument to vary")
+    return found
