@@ -80,7 +80,16 @@ def apply(rule, children, k=None):
         if isinstance(out, int):
             return float(out)
         domain_error(f"{rule.name} is undefined at {xs}", children)
+    if out - out != 0.0:  # inf or nan: never passed on silently
+        _not_finite(rule, children, xs, out)
     return out
+
+
+def _not_finite(rule, children, xs, out):
+    bad = [c for c in children if c.data - c.data != 0.0]
+    if bad:
+        domain_error(f"{rule.name} got a non-finite input {bad[0].data}", children)
+    domain_error(f"overflow: {rule.name} of {xs} is {out}, beyond a float", children)
 
 
 def domain_error(why, children):
