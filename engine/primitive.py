@@ -26,9 +26,8 @@ import keyword
 import math
 import random
 
-from engine.rules import NUM, RULES, SYM, Rule
+from engine.rules import BUILTIN, NUM, RULES, SYM, Rule
 
-_BUILTIN = frozenset(RULES)
 _POINTS = 100
 
 
@@ -49,12 +48,12 @@ def _check_name(name):
         raise ValueError(f"a primitive's name must be an identifier, got {name!r}")
     if name.startswith("_"):
         raise ValueError(f"a primitive's name cannot start with '_': {name!r}")
-    if name in _BUILTIN or any(r.function == name or name in r.aliases for r in _builtins()):
+    if name in BUILTIN or any(r.function == name or name in r.aliases for r in _builtins()):
         raise ValueError(f"{name!r} is a built-in rule of the engine; choose another name")
 
 
 def _builtins():
-    return [RULES[n] for n in _BUILTIN]
+    return [RULES[n] for n in BUILTIN]
 
 
 def _sample_points(forward, n, rng):

@@ -350,3 +350,4 @@ _TABLE = [
 ]
 
 RULES = {r.name: r for r in _TABLE}
+BUILTIN = tuple(RULES)  # the table's own rules; engine.primitive adds more at run time

@@ -74,7 +74,7 @@ def _no_rule(v):
     """The symbolic views of a node made micrograd's way: a one-line refusal."""
     if v._rule is None and v._prev:
         raise ValueError(
-            f"node {v.label or v._op!r} (op {v._op!r}) was made micrograd's way, with a "
+            f"node {symbol(v).name!r} (op {v._op!r}) was made micrograd's way, with a "
             "backward closure and no rule: its formula is unknown; give the op a rule "
             "with engine.primitive(name, forward) and build it with that"
         )
