@@ -45,7 +45,13 @@ def _sigmoid(x):
 
 
 def _heaviside(x, h0):
-    return 1.0 if x > 0 else 0.0 if x < 0 else float(h0)
+    return 1.0 if x > 0 else 0.0 if x < 0 else float(h0) if x == 0 else math.nan
+
+
+def _lattice(pick):
+    # nan in, nan out (Python's max(1.0, nan) is 1.0): a closed form evaluated where
+    # something overflowed must not pick a side
+    return lambda *a: math.nan if any(x != x for x in a) else float(pick(a))
 
 
 NUM = SimpleNamespace(
@@ -60,11 +66,11 @@ NUM = SimpleNamespace(
     cosh=math.cosh,
     tanh=math.tanh,
     abs=abs,
-    sign=lambda x: float((x > 0) - (x < 0)),
+    sign=lambda x: float((x > 0) - (x < 0)) if x == x else math.nan,
     heaviside=_heaviside,
-    max=lambda *a: float(max(a)),
-    min=lambda *a: float(min(a)),
-    relu=lambda x: x if x > 0 else 0.0,
+    max=_lattice(max),
+    min=_lattice(min),
+    relu=lambda x: x if x > 0 else 0.0 if x == x else math.nan,
     sigmoid=_sigmoid,
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): neither tail overflows
     softplus=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
@@ -125,7 +131,10 @@ class Rule:
     """One primitive. ``name`` is the op a node shows (micrograd's: '+', 'ReLU');
     ``function`` its name as a function and a method (``engine.relu``, ``x.relu()``;
     None for operators); ``aliases`` more method names (NumPy's: ``arctan``);
-    ``arity`` its number of inputs (None: any); ``math`` the formula, in words."""
+    ``arity`` its number of inputs (None: any); ``math`` the formula, in words;
+    ``scale(*xs)`` how far its (first) input may move before the function stops
+    looking straight (1 for sin and exp, |x| for log): a finite difference steps
+    well inside it."""
 
     name: str
     forward: Callable
@@ -136,6 +145,7 @@ class Rule:
     aliases: tuple = ()
     kink: Callable | None = None
     pole: Callable | None = None
+    scale: Callable | None = None
     math: str = ""
     at_kink: str = ""
 
@@ -197,6 +207,14 @@ def _x(x, *k):
     return x
 
 
+def _unit(*x):
+    return 1.0
+
+
+def _relative(x, *k):
+    return abs(x) or 1.0
+
+
 def _diff(a, b):
     return a - b
 
@@ -212,6 +230,7 @@ _TABLE = [
         _check_powk,
         # 1/x's pole, and the edge of the domain (or of the derivative's) of x^0.5, x^1.5
         pole=lambda x, k: x if (k < 1 and k != 0) or k != int(k) else 1.0,
+        scale=_relative,
         math="x^k, k a number",
     ),
     Rule(
@@ -229,6 +248,7 @@ _TABLE = [
         lambda m, out, x: (out,),
         _overflow("exp", LOG_MAX, both=False),
         function="exp",
+        scale=_unit,
         math="e^x",
     ),
     Rule(
@@ -237,6 +257,7 @@ _TABLE = [
         lambda m, out, x: (x**-1,),
         _check_log,
         function="log",
+        scale=_relative,
         pole=_x,
         math="ln x, x > 0",
     ),
@@ -246,12 +267,25 @@ _TABLE = [
         lambda m, out, x: (1 / (2 * out),),
         _check_sqrt,
         function="sqrt",
+        scale=_relative,
         pole=_x,
         math="√x, x ≥ 0",
     ),
-    Rule("sin", lambda m, x: m.sin(x), lambda m, out, x: (m.cos(x),), function="sin", math="sin x"),
     Rule(
-        "cos", lambda m, x: m.cos(x), lambda m, out, x: (-m.sin(x),), function="cos", math="cos x"
+        "sin",
+        lambda m, x: m.sin(x),
+        lambda m, out, x: (m.cos(x),),
+        function="sin",
+        scale=_unit,
+        math="sin x",
+    ),
+    Rule(
+        "cos",
+        lambda m, x: m.cos(x),
+        lambda m, out, x: (-m.sin(x),),
+        function="cos",
+        scale=_unit,
+        math="cos x",
     ),
     Rule(
         "tan",
@@ -259,6 +293,7 @@ _TABLE = [
         lambda m, out, x: (1 + out**2,),
         _check_tan,
         function="tan",
+        scale=_unit,
         pole=lambda x: math.cos(x),
         math="tan x, poles at π/2 + nπ",
     ),
@@ -267,6 +302,7 @@ _TABLE = [
         lambda m, x: m.atan(x),
         lambda m, out, x: (1 / (1 + x**2),),
         function="atan",
+        scale=lambda x: max(1.0, abs(x)),
         aliases=("arctan",),
         math="arctan x",
     ),
@@ -276,6 +312,7 @@ _TABLE = [
         lambda m, out, x: (m.cosh(x),),
         _overflow("sinh", LOG_MAX + math.log(2)),
         function="sinh",
+        scale=_unit,
         math="sinh x",
     ),
     Rule(
@@ -284,6 +321,7 @@ _TABLE = [
         lambda m, out, x: (m.sinh(x),),
         _overflow("cosh", LOG_MAX + math.log(2)),
         function="cosh",
+        scale=_unit,
         math="cosh x",
     ),
     Rule(
@@ -291,6 +329,7 @@ _TABLE = [
         lambda m, x: m.tanh(x),
         lambda m, out, x: (1 - out**2,),
         function="tanh",
+        scale=_unit,
         math="tanh x",
     ),
     Rule(
@@ -298,6 +337,7 @@ _TABLE = [
         lambda m, x: m.sigmoid(x),
         lambda m, out, x: (out * (1 - out),),
         function="sigmoid",
+        scale=_unit,
         math="1 / (1 + e^-x)",
     ),
     Rule(
@@ -305,6 +345,7 @@ _TABLE = [
         lambda m, x: m.softplus(x),
         lambda m, out, x: (m.sigmoid(x),),
         function="softplus",
+        scale=_unit,
         math="ln(1 + e^x)",
     ),
     Rule(

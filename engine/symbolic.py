@@ -62,6 +62,19 @@ def symbol(v):
     return m["symbol"]
 
 
+def _renumber(v, taken):
+    """A fresh automatic name for v, clear of ``taken``; memos named after the old
+    one are dropped everywhere (the label epoch moves on)."""
+    m = _memo(v)
+    while True:
+        name = f"{'v' if v.is_variable else 'u'}{next(_auto)}"
+        if name not in taken:
+            break
+    m["auto"] = name
+    EPOCH[0] += 1
+    return symbol(v)
+
+
 def _args(v, of):
     """A rule's symbolic arguments: ``of(input)`` for each input, then the exact k."""
     args = [of(c) for c in v._prev]
@@ -81,11 +94,16 @@ def _no_rule(v):
 
 
 def _check_names(nodes, kinds="variables"):
-    """Distinct nodes need distinct names, or the formulas would merge them."""
+    """Distinct nodes need distinct names, or the formulas would merge them. An
+    automatic name that a user's label in the graph already has (``u1``) is
+    renumbered; two labels alike are the user's to fix."""
     seen = {}
+    labels = {v.label for v in nodes if v.label}
     for v in nodes:
         if v.is_variable or (kinds == "nodes" and not v.is_constant):
             s = symbol(v)
+            if not v.label and s.name in labels:
+                s = _renumber(v, labels)
             if seen.setdefault(s.name, v) is not v:
                 raise ValueError(
                     f"two different {kinds} are both named {s.name!r}: give them distinct labels"

@@ -32,7 +32,7 @@ from engine.graph import (
     rule_args,
 )
 from engine.graph import topo_order as topo_order
-from engine.rules import NUM, RULES
+from engine.rules import NUM, RULES, DomainError
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
 
@@ -48,7 +48,7 @@ def _to_float(x, what="Value data"):
     try:
         x = float(x)
     except OverflowError:
-        raise ValueError(f"{what} is too large for a float: {x}") from None
+        raise DomainError(f"{what} is too large for a float (beyond ±1.8e308)") from None
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x}")
     return x
@@ -165,7 +165,10 @@ class Value:
             raise TypeError(f"the op {self._op!r} was made without a rule: no local partials")
         xs = rule_args(self)
         try:
-            return tuple(float(d) for d in self._rule.partials(NUM, self.data, *xs))
+            ds = tuple(float(d) for d in self._rule.partials(NUM, self.data, *xs))
+            if any(d - d != 0.0 for d in ds):  # inf or nan
+                raise OverflowError
+            return ds
         except ZeroDivisionError:
             domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
         except OverflowError:
@@ -184,6 +187,11 @@ class Value:
         """0 exactly at a pole or domain edge of this node's rule (1/x at 0, log at 0,
         tan where cos x = 0), its sign telling the sides apart; None if it has none."""
         return self._switch(self._rule and self._rule.pole)
+
+    def linear_scale(self):
+        """How far this node's first input may move before the node stops looking
+        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or None."""
+        return self._switch(self._rule and self._rule.scale)
 
     def _switch(self, fn):
         return fn(*rule_args(self)) if fn else None

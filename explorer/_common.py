@@ -13,6 +13,11 @@ from engine.graph import backward_root
 # expression, diff, expanding a gradient) takes seconds to minutes: a 1-sample
 # loss of micrograd's MLP(2, [16, 16, 1]) has about 4,800 and takes about 4 s.
 MAX_SYMBOLIC = 2000
+# The chain-rule view's total size over the variables (``sweep_sizes``): SymPy builds
+# about 20,000 operations of it a second (x/x/.../x, 200 deep: 20,500 in 0.6 s).
+MAX_CHAIN = 25_000
+# sympy.diff of a composition n deep grows faster than n^2: 60 deep 0.5 s, 99 deep 4 s
+MAX_ORACLE_DEPTH = 60
 
 
 def name_of(v):
@@ -45,6 +50,52 @@ def require_backward(root, nodes=None, what="this"):
                 f"the gradient of node {name_of(v)!r} comes from another backward(), "
                 f"not from {root.label or 'this root'}'s: call backward() on it again"
             )
+
+
+def depth(order):
+    """The longest path from a leaf to the root (``order[-1]``), in operations."""
+    d = {}
+    for v in order:
+        d[v] = 1 + max((d[c] for c in v.inputs), default=-1)
+    return d[order[-1]]
+
+
+def sweep_sizes(order):
+    """Estimated sizes of d root/d node for every node (root = ``order[-1]``): in the
+    chain-rule view (a factor per edge on every path) and expanded into the variables
+    (each factor as large as the expression of the node it comes from).
+
+    Exact Python ints from one reverse pass over the graph, before SymPy is asked for
+    anything: ``x/x/.../x`` with 666 x's has a chain-rule view of about 220,000
+    operations, which SymPy takes 15 s to build."""
+    tree = tree_sizes(order)
+    chain, expanded = {order[-1]: 1}, {order[-1]: 1}
+    for v in reversed(order):
+        if v in chain:
+            for c in v.inputs:
+                chain[c] = chain.get(c, 0) + chain[v] + 1
+                expanded[c] = expanded.get(c, 0) + expanded[v] + tree[v]
+    return chain, expanded
+
+
+def symbolic_budget(order, max_symbolic=MAX_SYMBOLIC, max_chain=MAX_CHAIN, expand=True):
+    """Why the closed forms of this graph (root = ``order[-1]``) would take too long,
+    in one line, or None when they fit: decided by sizes, before SymPy is called.
+    ``expand=False``: only the chain-rule view is wanted, not the expanded form."""
+    tree = tree_sizes(order)[order[-1]]
+    if expand and tree > max_symbolic:
+        return (
+            f"the expression has about {tree:,} operations (limit {max_symbolic:,}): "
+            "SymPy would take too long"
+        )
+    chain, _ = sweep_sizes(order)
+    total = sum(chain.get(v, 0) for v in order if v.is_variable)
+    if total > max_chain:
+        return (
+            f"the chain rule's formulas would have about {total:,} operations (limit "
+            f"{max_chain:,}): SymPy would take too long"
+        )
+    return None
 
 
 def fmt_num(x, digits=10):

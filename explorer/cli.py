@@ -13,7 +13,9 @@ Exit status: 0 when every gradient agrees, 1 when a check fails, 2 on bad input
 """
 
 import argparse
+import codecs
 import contextlib
+import itertools
 import json
 import math
 import re
@@ -38,6 +40,8 @@ class _UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own prints usage over several lines
+        if "unrecognized arguments: -" in message or "expected one argument" in message:
+            message += " (an expression that starts with '-' goes after --: explorer -- '-x*y')"
         raise _UsageError(message)
 
 
@@ -50,12 +54,22 @@ def _parser():
         allow_abbrev=False,
     )
     p.add_argument("expression", nargs="?", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
-    p.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="x=1 y=2 or x=1,y=2")
+    p.add_argument(
+        "--at",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="x=1 y=2 or x=1,y=2 (repeated --at add up; a name given twice is an error)",
+    )
     p.add_argument("--h", type=float, default=1e-5, help="finite-difference step (1e-5)")
     p.add_argument("--all-nodes", action="store_true", help="check every node, not only variables")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--svg", metavar="PATH", help="write the graph as SVG")
     p.add_argument("--png", metavar="PATH", help="write the graph as PNG")
+    p.add_argument(
+        "--force", action="store_true", help="let --svg/--png replace a file that is not one"
+    )
     p.add_argument(
         "--formulas",
         default="grad",
@@ -93,6 +107,10 @@ def _argv(argv):
     """An expression may start with '-' ("-x*y"): argparse would take it for an option."""
     argv = list(sys.argv[1:] if argv is None else argv)
     options = {s for a in _parser()._actions for s in a.option_strings}
+    if argv[:1] == ["--"] and len(argv) > 1:  # explorer -- "-x*y" --at x=1 y=2
+        argv = argv[1:]
+        argv[0] = " " + argv[0]
+        return argv
     first = argv[0] if argv else ""
     looks_like_option = re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", first, re.S)
     if first.startswith("-") and first.split("=")[0] not in options and not looks_like_option:
@@ -108,8 +126,34 @@ def _build(args):
     values = _values(args.at)
     root = parse(args.expression, **values)
     if not root.label:  # name the output for the table and the formulas: f, unless taken
-        root.label = "f" if "f" not in values else "f_out"
+        root.label = next(n for n in _names("f") if n not in values)
     return root, args.expression.strip()
+
+
+def _names(base):
+    yield base
+    for i in itertools.count(1):
+        yield f"{base}_out{i if i > 1 else ''}"
+
+
+_MAGIC = {"svg": (b"<?xml", b"<svg", b"<!--"), "png": (b"\x89PNG",)}
+
+
+def _check_output(fmt, path, force):
+    """Write only what was asked for, under its own extension; never replace a file
+    of another kind unless forced."""
+    if path.suffix.lower() != f".{fmt}":
+        raise _UsageError(f"--{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got {path}")
+    if path.is_dir():
+        raise _UsageError(f"--{fmt}: {path} is a folder")
+    if path.exists() and not force:
+        with path.open("rb") as f:
+            head = f.read(64).lstrip()
+        if head and not head.startswith(_MAGIC[fmt]):
+            raise _UsageError(
+                f"--{fmt}: {path} exists and is not an {fmt.upper()} file; "
+                "pass --force to replace it"
+            )
 
 
 def _closed_forms(report):
@@ -128,6 +172,7 @@ def _write(root, report, args):
     fmode = None if args.formulas == "none" else args.formulas
     for fmt, path in (("svg", args.svg), ("png", args.png)):
         if path:
+            _check_output(fmt, Path(path), args.force)
             g = draw(
                 root,
                 formulas=fmode,
@@ -173,8 +218,33 @@ def _run(args):
     return 0 if report.ok else 1
 
 
+_ASCII = str.maketrans(
+    {"∂": "d", "−": "-", "·": "*", "—": "-", "²": "^2", "³": "^3", "⁻": "^-", "…": "..."}
+)
+
+
+def _ascii_fallback(err):
+    """A terminal that cannot show UTF-8 gets ASCII: ∂f/∂x, x², − and · spelt out."""
+    bad = err.object[err.start : err.end]
+    return bad.translate(_ASCII).encode("ascii", "replace").decode("ascii"), err.end
+
+
+codecs.register_error("explorer-ascii", _ascii_fallback)
+
+
+def _stdout_for_any_terminal():
+    for stream in (sys.stdout, sys.stderr):
+        enc = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "∂−·²".encode(enc)
+        except (UnicodeEncodeError, LookupError):
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="explorer-ascii")
+
+
 def main(argv=None):
     """Run the command; returns the exit status (0 agree, 1 a check failed, 2 bad input)."""
+    _stdout_for_any_terminal()
     try:
         args = _parser().parse_args(_argv(argv))
         return _run(args)

@@ -6,11 +6,16 @@ graph itself (``engine.vary``: everything is restored after) and returns a
 was taken.
 
 - The step is relative to the point: ``h * max(1, |x|)``, so ``x = 1e20`` is
-  nudged by 1e15, not by an amount that vanishes in ``x + h``.
+  nudged by 1e15, not by an amount that vanishes in ``x + h``; and no larger than
+  the scales the rule table gives (``first_step``), so ``sin(x)`` at 7e11 is not
+  stepped across whole periods.
 - Its error is estimated from the numbers themselves: the truncation error by
   comparing the difference at the step and at half of it, the round-off as
-  ``eps |f| / step``. Where the first step is too coarse (``tanh(1e6 x)``) the
-  step shrinks while the error estimate falls.
+  ``eps (|f| + |x f'| + sum |w df/dw|) / step`` (f's own rounding, x's and every
+  intermediate node's w, magnified by the slope of f in it).
+  While that error is large, the step shrinks tenfold, up to ``TRIES`` times; a
+  coarse step is held to its disagreement with finer ones, and a difference that
+  never settles is no difference at all (the check says so instead of a verdict).
 - The rule table says where every kink and pole is (``Value.kink_value()``,
   ``Value.pole_value()``: 0 at one). If a step would cross one, the difference
   is taken on the side that does not (``relu(x)`` at ``x = 1e-9``, ``1/x`` near
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from engine import DomainError, vary
 
 EPS = 2.0**-52
-TRIES = 6  # smaller steps tried while the error estimate falls
+TRIES = 10  # steps tried, each a tenth of the last, until one is accurate
 EVALUATIONS = 4 * TRIES  # forward passes per target, at most
 
 
@@ -36,6 +41,8 @@ class Difference:
     h: float  # the step used
     kind: str  # 'central', 'forward', 'backward' or 'kink'
     slopes: tuple | None = None  # (left, right) one-sided slopes at a kink
+    evaluations: int = 0  # forward passes it took
+    roundoff: float = 0.0  # the part of the error a smaller step would not reduce
 
     def rel_error(self, grad, floor):
         """How far grad is from what this difference allows, relative to their size:
@@ -63,16 +70,49 @@ def _same_side(s0, signs):
     )
 
 
-def difference(root, v, watch, h):
+def first_step(v, after, h):
+    """h times the scale on which the graph after v looks straight, seen from v:
+    ``max(1, |x|)``, and for each node whose rule has a scale (sin: 1) that scale
+    divided by how fast its input moves with v (a forward-mode sweep of the local
+    partials). ``sin(x)`` at x = 7e11 steps by 1e-5, not by 7e6."""
+    step = h * max(1.0, abs(v.data))
+    rate = {v: 1.0}  # d node / d v
+    for w in after:
+        if not any(c in rate for c in w.inputs):
+            continue
+        try:
+            ds = w.local_grads()
+        except (DomainError, TypeError):
+            continue
+        first = w.inputs[0]
+        if first in rate and rate[first] and (scale := w.linear_scale()):
+            step = min(step, h * scale / abs(rate[first]))
+        d = sum(g * rate[c] for c, g in zip(w.inputs, ds) if c in rate)
+        if d:
+            rate[w] = d
+    return step
+
+
+def difference(root, v, after, h):
     """d root/d v by finite differences on root's graph (see the module's docstring).
-    ``watch``: the nodes after v whose kinks and poles the steps must not cross."""
+    ``after``: the nodes after v in topological order (their kinks and poles the steps
+    must not cross; their scales bound the step)."""
     x0 = v.data
     f0 = root.data
+    watch = [w for w in after if w.kink_value() is not None or w.pole_value() is not None]
     s0 = _signs(watch)
     at_kink = 0 in s0
-    step = h * max(1.0, abs(x0))
+    step = first_step(v, after, h)
+    # each node's rounding (eps |w|) reaches f through d f/d w: backprop's own grads,
+    # used here only to size the round-off, never as the answer
+    noise = sum(abs(w.grad * w.data) for w in after if w.inputs)
     best = None
-    with vary(root, [v]) as f:
+    calls = [0]
+    with vary(root, [v]) as f_:
+
+        def f(x):
+            calls[0] += 1
+            return f_(x)
 
         def side(d):
             """f at x0 + d/2 and x0 + d, or None where they cross a kink or a pole."""
@@ -86,21 +126,55 @@ def difference(root, v, watch, h):
             ok = all(math.isfinite(y) for y in ys) and _same_side(s0, signs)
             return ys if ok else None
 
+        tried = []
         for _ in range(TRIES):
             if x0 + step == x0:
                 break
-            est = _estimate(side, x0, f0, step, at_kink)
-            if est is not None and (best is None or est.error < best.error):
-                best = est
-            if best is not None and best.error <= 1e-9 * max(abs(best.value), EPS):
-                break
+            est = _estimate(side, x0, f0, step, at_kink, noise)
+            if est is not None:
+                tried.append(est)
+                if _settled(est):
+                    break  # accurate, or round-off dominates: a smaller step would not help
             step /= 10
-    if best is None:
+    if not tried:
+        if x0 + step == x0:
+            raise DomainError("the function changes faster than a float step in x can follow")
         raise DomainError("every step crosses a kink or a pole, or leaves the domain")
+    own = [d.error for d in tried]  # each estimate's own bound, before the cross-check
+    _cross_check(tried)
+    best = min(tried, key=lambda d: d.error)
+    i = tried.index(best)
+    neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(tried)]
+    if not (_settled(best) or any(_agree(best, tried[j], own[i], own[j]) for j in neighbours)):
+        raise DomainError(
+            f"the difference does not settle as the step shrinks from {tried[0].h:.0e} to "
+            f"{tried[-1].h:.0e}: the function changes faster here than a step can follow"
+        )
+    best.evaluations = calls[0]
     return best
 
 
-def _estimate(side, x0, f0, s, at_kink):
+def _settled(d):
+    return d.error <= 1e-9 * max(abs(d.value), EPS) or d.error <= 2 * d.roundoff
+
+
+def _agree(a, b, ea, eb):
+    """b confirms a: they agree within their bounds, and b's bound is not so loose
+    that it would agree with anything."""
+    return abs(a.value - b.value) <= ea + eb and eb <= 100 * ea
+
+
+def _cross_check(tried):
+    """An estimate's own error bound holds only once the step is small enough for the
+    function to look like its Taylor polynomial; until then a coarse step disagrees
+    with finer ones by more than their bounds, and is at least that wrong."""
+    for i, coarse in enumerate(tried):
+        for fine in tried[i + 1 :]:
+            if coarse.kind != "kink" and fine.kind != "kink":
+                coarse.error = max(coarse.error, abs(coarse.value - fine.value) - fine.error)
+
+
+def _estimate(side, x0, f0, s, at_kink, noise):
     """The difference with step s (and s/2, for its truncation error), or None."""
     ups, dns = side(s), side(-s)
     right = None if ups is None else _one_sided(f0, *ups, s)
@@ -108,7 +182,17 @@ def _estimate(side, x0, f0, s, at_kink):
     up2, up = ups or (None, None)
     dn2, dn = dns or (None, None)
     big = max(abs(y) for y in (f0, up, up2, dn, dn2) if y is not None)
-    roundoff = 16 * EPS * big / s
+    est = _pick(right, left, ups, dns, f0, s, 16 * EPS * big / s, at_kink)
+    if est is not None:
+        # round-off: f's own rounding, x's (|x| eps) magnified by the slope, and every
+        # intermediate node's
+        est.roundoff = 16 * EPS * (big + abs(x0 * est.value) + noise) / s
+        est.error += est.roundoff
+    return est
+
+
+def _pick(right, left, ups, dns, f0, s, roundoff, at_kink):
+    """The best difference the two sides allow."""
     if at_kink:
         if right is None or left is None:
             return None
@@ -118,6 +202,7 @@ def _estimate(side, x0, f0, s, at_kink):
             return Difference((r + lft) / 2, abs(r - lft) / 2 + err, s, "central")
         return Difference((r + lft) / 2, err, s, "kink", (lft + 0.0, r + 0.0))  # no -0
     if right is not None and left is not None:
+        (up2, up), (dn2, dn) = ups, dns
         d1, d2 = (up - dn) / (2 * s), (up2 - dn2) / s
         return Difference(d2, abs(d1 - d2) + roundoff, s / 2, "central")
     if right is not None:

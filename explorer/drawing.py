@@ -22,6 +22,7 @@ from explorer._common import (
     graph,
     name_of,
     pretty,
+    symbolic_budget,
     tree_sizes,
 )
 from explorer.report import COLOURS
@@ -80,11 +81,10 @@ class _Formulas:
         self.why_not = None
         if groot is not None:
             gorder, _ = graph(groot)
-            gtree = tree_sizes(gorder)[groot]
             if len(gorder) > MAX_SWEEP_NODES:
                 self.why_not = f"({len(gorder):,} nodes: too many for formulas)"
-            elif mode != "chain" and gtree > MAX_SYMBOLIC:
-                self.why_not = f"(about {gtree:,} operations: too large to expand)"
+            elif why := symbolic_budget(gorder, expand=mode != "chain"):
+                self.why_not = f"({why.split(':')[0]})"
             self.rname = name_of(groot)
 
     def _expr_line(self, v):

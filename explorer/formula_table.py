@@ -29,6 +29,7 @@ from explorer._common import (
     graph,
     name_of,
     pretty,
+    symbolic_budget,
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
@@ -182,6 +183,8 @@ def formulas(target, *, max_nodes=200, max_ops=60, **values):
         gorder, _ = graph(groot)
         if len(gorder) > MAX_SWEEP_NODES:
             grads_why = f"no gradients: the output's graph has {len(gorder):,} nodes (too many)"
+        elif why := symbolic_budget(gorder, expand=False):
+            grads_why = f"no gradients: {why}"
         gtree = tree_sizes(gorder)[groot]
     if grads_why:
         notes.append(grads_why)

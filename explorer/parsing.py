@@ -236,9 +236,13 @@ def _variables(names, values, src):
             continue
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise ParseError(f"the value of {name!r} must be a real number, got {v!r}")
-        if not math.isfinite(v):
+        try:
+            x = float(v)
+        except OverflowError:
+            raise ParseError(f"the value of {name!r} is too large for a float") from None
+        if not math.isfinite(x):
             raise ParseError(f"the value of {name!r} must be finite, got {v}")
-        out[name] = Value(float(v), label=name)
+        out[name] = Value(x, label=name)
     return out
 
 

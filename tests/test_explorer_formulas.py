@@ -88,7 +88,9 @@ def test_an_exponential_expression_does_not_hang():
     t = time.perf_counter()
     table = formulas(y)
     assert time.perf_counter() - t < 10
-    assert "operations" in str(table.rows[-1].expr) and "operations" in str(table.rows[-1].grad)
+    assert "operations" in str(table.rows[-1].expr)
+    # the chain rule's formulas alone would be about 2^40 operations: not built, and said so
+    assert table.rows[-1].grad is None and any("operations" in n for n in table.notes)
 
 
 def test_too_many_nodes_is_refused_with_a_hint():
