@@ -104,7 +104,7 @@ def fmt_num(x, digits=10):
         return "—"
     if isinstance(x, float) and math.isnan(x):
         return "nan"
-    return f"{x:.{digits}g}"
+    return f"{x + 0.0:.{digits}g}"  # + 0.0: no "-0" in a table
 
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")

@@ -15,7 +15,6 @@ Exit status: 0 when every gradient agrees, 1 when a check fails, 2 on bad input
 import argparse
 import codecs
 import contextlib
-import itertools
 import json
 import math
 import re
@@ -29,6 +28,7 @@ from explorer.checking import check
 from explorer.drawing import FORMULAS, draw
 from explorer.lecture import lecture_neuron
 from explorer.parsing import parse
+from explorer.target import name_output
 
 DEMO_SVG = Path("out") / "neuron.svg"
 _BUG_OPS = {"tanh-precedence": "tanh", "assign-not-accumulate": "all"}
@@ -125,15 +125,8 @@ def _build(args):
         return lecture_neuron(), "tanh(x1*w1 + x2*w2 + b)"
     values = _values(args.at)
     root = parse(args.expression, **values)
-    if not root.label:  # name the output for the table and the formulas: f, unless taken
-        root.label = next(n for n in _names("f") if n not in values)
+    name_output(root, set(values))  # f, unless a variable is called f
     return root, args.expression.strip()
-
-
-def _names(base):
-    yield base
-    for i in itertools.count(1):
-        yield f"{base}_out{i if i > 1 else ''}"
 
 
 _MAGIC = {"svg": (b"<?xml", b"<svg", b"<!--"), "png": (b"\x89PNG",)}

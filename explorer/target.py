@@ -12,6 +12,7 @@ was made here (so nobody has run ``backward()`` on it yet).
 """
 
 import inspect
+import itertools
 
 from engine import Value, topo_order
 from explorer.parsing import ParseError, names, parse
@@ -77,10 +78,24 @@ def resolve_with_grads(target, values, what):
         raise TypeError(
             f"{what}: values {sorted(values)} go with a text or a function, not a Value"
         )
-    root, _, built = resolve(target, start=values or None, what=what)
+    root, variables, built = resolve(target, start=values or None, what=what)
     if built:
+        name_output(root, {v.label for v in variables})
         root.backward()
     return root
+
+
+def name_output(root, taken):
+    """Label an unlabelled output ``f`` (``f_out``, ``f_out2``... if a variable has that
+    name), so tables and formulas read ∂f/∂x."""
+    if not root.label:
+        root.label = next(n for n in _output_names() if n not in taken)
+
+
+def _output_names():
+    yield "f"
+    for i in itertools.count(1):
+        yield f"f_out{i if i > 1 else ''}"
 
 
 def _parameter_names(f, what):

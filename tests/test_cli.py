@@ -151,6 +151,20 @@ HOSTILE_ARGS = [
     ["", "--at", "x=1"],
     ["tanh", "--at", "x=1"],
     ["exp(x, x)", "--at", "x=1"],
+    # the overflows, unclear errors and option slips of issue "verdicts you can trust"
+    ["x*y", "--at", "x=1e308", "y=1e308"],
+    ["x*10 - y*10", "--at", "x=1e308", "y=1e308"],
+    ["x + y", "--at", "x=1.7e308", "y=1.7e308"],
+    ["x", "--at", "x=1e400"],
+    ["x", "--at", "x=1", "--at", "x=2"],
+    ["--x"],
+    ["-x*y", "--at", "x=1", "y=2", "--"],
+    ["x*y", "--at", "x=1", "y=2", "--svg", "notes.txt"],
+    ["x*y", "--at", "x=1", "y=2", "--png", "graph.svg"],
+    ["sqrt(x)", "--at", "x=-1"],
+    ["tan(x)", "--at", "x=1.5707963267948966"],
+    ["maximum(x)", "--at", "x=1"],
+    ["sine(x)", "--at", "x=1"],
 ]
 
 

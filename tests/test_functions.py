@@ -195,3 +195,14 @@ def test_softplus_at_the_extremes():
         y.backward()
         assert v.grad == (1.0 if x > 0 else 0.0)
     assert math.isfinite(Value(-745.0).softplus().data)
+
+
+def test_the_readme_lists_every_primitive_from_the_table():
+    from pathlib import Path
+
+    from explorer.rule_table import markdown
+
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    start, end = "<!-- primitives -->\n", "\n<!-- /primitives -->"
+    table = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert table == markdown()
