@@ -94,19 +94,26 @@ class _Names:
 
 
 class _NumPy(_Names, NumPyPrinter):
-    """SymPy's NumPy printer with our names and elementwise ReLU and step."""
+    """SymPy's NumPy printer with our names and elementwise max, min and step."""
 
     def __init__(self, names):
         super().__init__(names, fully_qualified_modules=True)
 
-    def _print_Max(self, e):
-        # SymPy's default, functools.reduce(numpy.maximum, [...]), is fine too, but
-        # a float second argument is what numpy.maximum is fastest with.
+    def _lattice(self, e, fn):
+        # SymPy's default, functools.reduce(numpy.maximum, [...]), needs functools in
+        # the module; nested calls with a float second argument are what numpy is
+        # fastest with.
         *rest, last = sorted(e.args, key=lambda a: not a.is_number)
         out = self._print(last)
         for a in reversed(rest):
-            out = f"numpy.maximum({out}, {_float(a) if a.is_number else self._print(a)})"
+            out = f"numpy.{fn}({out}, {_float(a) if a.is_number else self._print(a)})"
         return out
+
+    def _print_Max(self, e):
+        return self._lattice(e, "maximum")
+
+    def _print_Min(self, e):
+        return self._lattice(e, "minimum")
 
     def _print_Heaviside(self, e):
         x, h0 = e.args  # args, not pargs: Heaviside(x) keeps its default H(0) = 1/2 there

@@ -251,6 +251,44 @@ def test_c_source_agrees(tmp_path):
     np.testing.assert_allclose(grad, want_g, rtol=1e-12, atol=1e-15)
 
 
+def every_function(x, w, b):
+    """A graph with every function of the rule table, the one place they are listed."""
+    import engine
+    from engine.rules import BUILTIN
+
+    u = x * w + b
+    out = u
+    for name in BUILTIN:
+        rule = engine.RULES[name]
+        if rule.function:
+            fn = engine.FUNCTIONS[rule.function]
+            out = out + (fn(u, w) if rule.arity == 2 else fn(w if rule.pole else u))
+    return out
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_every_function_compiles_to_numpy_and_c(tmp_path):
+    x, w, b = Value(0.3, label="x"), Value(0.7, label="w"), Value(-0.2, label="b")
+    root = every_function(x, w, b)
+    f = compile_value_and_grad(root, [x], [w, b])
+    X, theta = np.array([[0.3], [1.1], [-0.4]]), np.array([0.7, -0.2])
+    values, grads = f(X, theta)
+    root.backward()
+    assert values[0] == pytest.approx(root.data, rel=1e-13)
+    np.testing.assert_allclose(grads[0], [w.grad, b.grad], rtol=1e-12)
+    (tmp_path / "g.c").write_text(f.c_source())
+    lib = tmp_path / "g.so"
+    cc = ["cc", "-O1", "-shared", "-fPIC", "-o", str(lib), str(tmp_path / "g.c"), "-lm"]
+    subprocess.run(cc, check=True, capture_output=True)
+    fn = ctypes.CDLL(str(lib)).value_and_grad
+    value, grad = np.empty(3), np.empty((3, 2))
+    ptr = ctypes.POINTER(ctypes.c_double)
+    fn.argtypes = [ctypes.c_long, ptr, ptr, ptr, ptr]
+    fn(3, *(arr.ctypes.data_as(ptr) for arr in (X, theta, value, grad)))
+    np.testing.assert_allclose(value, values, rtol=1e-13)
+    np.testing.assert_allclose(grad, grads, rtol=1e-12)
+
+
 # -- training micrograd's demo through it ----------------------------------------------
 def train_engine(steps):
     model, X, y = demo.setup()
