@@ -6,7 +6,7 @@ from engine.value import Value
 
 
 def lecture_neuron():
-    """LECTURE.md chapter 6: o = tanh(x1*w1 + x2*w2 + b), every node labelled.
+    """the lecture's chapter 6: o = tanh(x1*w1 + x2*w2 + b), every node labelled.
 
     Returns {name: node}. Products are labelled ``x1w1`` rather than the lecture's
     ``x1*w1``: a label becomes a symbol, and ``x1*w1`` would read as a product."""
@@ -29,7 +29,7 @@ def lecture_neuron():
 
 
 def lecture_example1():
-    """LECTURE.md chapter 3: L = (a*b + c) * f."""
+    """the lecture's chapter 3: L = (a*b + c) * f."""
     a = Value(2.0, label="a")
     b = Value(-3.0, label="b")
     c = Value(10.0, label="c")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from explorer._common import fmt_num
 
-# CS231n's bands on the relative error (TESTING.md).
+# CS231n's bands on the relative error.
 BANDS = (("good", 1e-7), ("ok", 1e-4), ("doubtful", 1e-2))
 BANDS_OK = BANDS[1][1]
 # 'kink': at a kink, backprop's subgradient lies between the one-sided slopes

@@ -76,7 +76,7 @@ def test_chapter_8_bug_gives_the_lectures_wrong_numbers():
     f.label = "f"
     with inject_bug("all", "assign-not-accumulate"):
         f.backward()
-    assert (a.grad, b.grad) == (3.0, -2.0)  # LECTURE.md chapter 8: the bug gives 3 and -2
+    assert (a.grad, b.grad) == (3.0, -2.0)  # the lecture's chapter 8: the bug gives 3 and -2
     assert flagged(check(f, nodes="all")) == {"a", "b"}  # d, e, f keep right grads
     f.zero_grad()
     f.backward()

@@ -18,7 +18,7 @@ from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
 from explorer import AGREE, CheckReport, check, lecture_neuron, parse, verdict
 
-# The lecture's numbers (LECTURE.md chapters 6 and 7).
+# The lecture's numbers (the lecture's chapters 6 and 7).
 LECTURE_GRADS = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
 ALL_GRADS = dict(LECTURE_GRADS, x1w1=0.5, x2w2=0.5, x1w1x2w2=0.5, n=0.5, o=1.0)
 

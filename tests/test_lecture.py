@@ -1,4 +1,4 @@
-"""Every number of LECTURE.md chapters 1-9 and 12-14 that the engine computes."""
+"""Every number of the lecture's chapters 1-9 and 12-14 that the engine computes."""
 
 import random
 

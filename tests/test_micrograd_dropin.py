@@ -8,27 +8,8 @@ import pytest
 from micrograd.engine import Value as MValue
 
 from engine import Value, topo_order
+from engine.data import lecture_neuron  # chapter 6, typed as the lecture types it
 from explorer import check, draw
-
-
-def lecture_neuron():
-    """Chapter 6, typed as the lecture types it."""
-    x1 = Value(2.0, label="x1")
-    x2 = Value(0.0, label="x2")
-    w1 = Value(-3.0, label="w1")
-    w2 = Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return locals()
 
 
 def test_the_lectures_manual_backward_pass_node_by_node():
