@@ -263,26 +263,49 @@ def grad_expr(v):
     root = _root_of(v)
     m = _memo(v)
     if m.get("grad_expr", (None,))[0] is not v._root:
-        chain = _sweep(root)[id(v)]
-        nodes = _result_symbols(root)
-        expr(root)  # every node's expression but the sums', in one walk
-        # only the symbols the chain holds: the chain view of a sum is just 1
-        subs = {s: _built(nodes[s]()) for s in chain.free_symbols if s in nodes}
-        m["grad_expr"] = (v._root, chain.xreplace(_steps_as_they_are(chain, subs)))
+        m["grad_expr"] = (v._root, _expand(root, _sweep(root)[id(v)]))
     return m["grad_expr"][1]
 
 
-def _steps_as_they_are(chain, subs):
-    """subs, plus each step function of the chain with its argument replaced and left
-    unevaluated (as relu's Max is in ``expr``): evaluating ``Heaviside(sum)`` asks
-    SymPy for the sign of the whole sum, which was most of the expansion's time on an
-    MLP, and finds none there. A number's step is still evaluated."""
-    subs = dict(subs)
-    for h in chain.atoms(sympy.Heaviside):
-        arg = h.args[0].xreplace(subs)
-        if not arg.is_number:
-            subs[h] = sympy.Heaviside(arg, *h.args[1:], evaluate=False)
-    return subs
+def _expand(root, chain):
+    """A chain-rule form with every node symbol replaced by the node's expression.
+
+    What ``chain.xreplace({symbol: expr})`` gives, but one walk per root remembers
+    every subexpression it has expanded: the closed forms of a network's parameters
+    share most of their chains (all of a layer's weights share the adjoints of the
+    layers above), and each shared part is expanded once, not once per parameter.
+    A step function keeps its new argument unevaluated (as relu's Max is in
+    ``expr``): evaluating ``Heaviside(sum)`` asks SymPy the sign of the whole sum,
+    most of the expansion's time on an MLP, and finds none; a number's step is
+    still evaluated. Iterative: no recursion on the chain's nesting."""
+    m = _memo(root)
+    if "expanded" not in m:
+        expr(root)  # every node's expression but the sums', in one walk
+        m["expanded"] = {}
+    done, nodes = m["expanded"], _result_symbols(root)
+    stack = [(chain, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in done:
+            continue
+        if not ready:
+            node = nodes.get(e)
+            if node is not None:
+                done[e] = _built(node())
+            elif not e.args:
+                done[e] = e
+            else:
+                stack.append((e, True))
+                stack.extend((a, False) for a in e.args if a not in done)
+            continue
+        args = [done[a] for a in e.args]
+        if all(a is b for a, b in zip(args, e.args)):
+            done[e] = e
+        elif e.func is sympy.Heaviside and not args[0].is_number:
+            done[e] = sympy.Heaviside(*args, evaluate=False)
+        else:
+            done[e] = e.func(*args)
+    return done[chain]
 
 
 def _result_symbols(root):
