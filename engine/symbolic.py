@@ -132,9 +132,11 @@ def expr(root):
 
 
 def _built(v):
-    """v's expression, its inputs' already built (a sum's is built here, on first read)."""
+    """v's expression, memoized; a sum's is built here, on its first read."""
     m = _memo(v)
     if "expr" not in m:
+        if v._rule is not _ADD:
+            return expr(v)
         m["expr"] = _sum(v)
     return m["expr"]
 
