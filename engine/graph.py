@@ -5,6 +5,10 @@ the nodes made from them), ``backward_order`` (the sweep of ``backward()``),
 ``recompute`` (``forward()`` over a stretch of the order) and ``vary`` (set some
 nodes' data, recompute what depends on them, restore everything on the way out).
 No recursion anywhere: a chain a million nodes deep works.
+
+``paused_gc`` (and ``builds_without_gc``, the same as a decorator) pauses the
+cyclic garbage collector while a builder makes a graph, and leaves it exactly as
+it found it: the graph has no cycles, so the collector only costs time there.
 """
 
 import contextlib
