@@ -18,12 +18,15 @@ is iterative; SymPy's own printers may still recurse on very deep expressions.
 import functools
 import inspect
 import itertools
+import weakref
 from fractions import Fraction
 
 import sympy
 
 from engine.graph import EPOCH, topo_order
-from engine.rules import NUM, SYM
+from engine.rules import NUM, RULES, SYM
+
+_ADD = RULES["+"]
 
 _auto = itertools.count(1)
 
@@ -137,13 +140,41 @@ def expr(root):
     _check_names(nodes)
     for v in nodes:
         mv = _memo(v)
-        if "expr" not in mv:
+        if "expr" not in mv and v._rule is not _ADD:  # a sum waits until it is read
             _no_rule(v)
             if v._rule is None:
                 mv["expr"] = symbol(v)
             else:
-                mv["expr"] = v._rule.forward(SYM, *_args(v, lambda c: _memo(c)["expr"]))
-    return _memo(root)["expr"]
+                mv["expr"] = v._rule.forward(SYM, *_args(v, _built))
+    return _built(root)
+
+
+def _built(v):
+    """v's expression, memoized; a sum's is built here, on its first read."""
+    m = _memo(v)
+    if "expr" not in m:
+        if v._rule is not _ADD:
+            return expr(v)
+        m["expr"] = _sum(v)
+    return m["expr"]
+
+
+def _sum(v):
+    """A ``+`` node's expression: every summand of its tree of sums not built yet,
+    added by one ``Add``. SymPy sorts a sum's terms each time it makes one, so
+    adding a 337-term sum node by node sorted 337 growing sums; one Add sorts once,
+    and gives the same canonical sum."""
+    terms, stack = [], list(reversed(v._prev))
+    while stack:
+        c = stack.pop()
+        mc = _memo(c)
+        if "expr" in mc:
+            terms.append(mc["expr"])
+        elif c._rule is _ADD:
+            stack.extend(reversed(c._prev))
+        else:
+            terms.append(_built(c))
+    return sympy.Add(*terms)
 
 
 def expr_with(root, replaced):
@@ -180,18 +211,27 @@ def _sweep(root):
             _no_rule(v)
         # While one path reaches a node its adjoint is a tuple of factors, multiplied
         # only when asked for: growing one SymPy product link by link down a chain
-        # re-sorts it at every link, quadratic in depth. Two paths meeting make a sum.
+        # re-sorts it at every link, quadratic in depth. Where paths meet, their terms
+        # are listed, and added by one Add when the sweep reaches the node (all its
+        # paths are in by then): adding them one by one re-sorted the growing sum.
         adj = {id(root): ()}
         for v in reversed(nodes):
             a = adj.get(id(v))
             if a is None or not v._prev:
                 continue
+            if type(a) is list:
+                a = adj[id(v)] = _total(a)
             for c, d in zip(v._prev, local_partials(v)):
                 if d == 0:
                     continue
                 term = a if d == 1 else a + (d,) if type(a) is tuple else (a, d)
                 old = adj.get(id(c))
-                adj[id(c)] = term if old is None else _product(old) + _product(term)
+                if old is None:
+                    adj[id(c)] = term
+                elif type(old) is list:
+                    old.append(term)
+                else:
+                    adj[id(c)] = [old, term]
         m["sweep"] = _Adjoints(adj)
     return m["sweep"]
 
@@ -200,15 +240,20 @@ def _product(a):
     return sympy.Mul(*a) if type(a) is tuple else a
 
 
+def _total(terms):
+    return sympy.Add(*map(_product, terms))
+
+
 class _Adjoints(dict):
-    """{id(node): d root/d node}: factor tuples become SymPy products on first read."""
+    """{id(node): d root/d node}: factor tuples become SymPy products, and lists of
+    them sums, on first read."""
 
     def __getitem__(self, key):
         a = super().get(key)
         if a is None:
             return sympy.Integer(0)
-        if type(a) is tuple:
-            a = _product(a)
+        if type(a) is tuple or type(a) is list:
+            a = _product(a) if type(a) is tuple else _total(a)
             self[key] = a
         return a
 
@@ -238,21 +283,59 @@ def grad_expr(v):
     root = _root_of(v)
     m = _memo(v)
     if m.get("grad_expr", (None,))[0] is not v._root:
-        chain = _sweep(root)[id(v)]
-        exprs = _expansion(root)
-        # only the symbols the chain holds: the chain view of a sum is just 1
-        subs = {s: exprs[s] for s in chain.free_symbols if s in exprs}
-        m["grad_expr"] = (v._root, chain.xreplace(subs))
+        m["grad_expr"] = (v._root, _expand(root, _sweep(root)[id(v)]))
     return m["grad_expr"][1]
 
 
-def _expansion(root):
-    """{symbol of a result node: its expr in the variables}, once per root."""
+def _expand(root, chain):
+    """A chain-rule form with every node symbol replaced by the node's expression.
+
+    What ``chain.xreplace({symbol: expr})`` gives, but one walk per root remembers
+    every subexpression it has expanded: the closed forms of a network's parameters
+    share most of their chains (all of a layer's weights share the adjoints of the
+    layers above), and each shared part is expanded once, not once per parameter.
+    A step function keeps its new argument unevaluated (as relu's Max is in
+    ``expr``): evaluating ``Heaviside(sum)`` asks SymPy the sign of the whole sum,
+    most of the expansion's time on an MLP, and finds none; a number's step is
+    still evaluated. Iterative: no recursion on the chain's nesting."""
     m = _memo(root)
-    if "expansion" not in m:
-        expr(root)  # memoizes every node's expr in one walk
-        m["expansion"] = {symbol(n): expr(n) for n in topo_order(root) if n._rule is not None}
-    return m["expansion"]
+    if "expanded" not in m:
+        expr(root)  # every node's expression but the sums', in one walk
+        m["expanded"] = {}
+    done, nodes = m["expanded"], _result_symbols(root)
+    stack = [(chain, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in done:
+            continue
+        if not ready:
+            node = nodes.get(e)
+            if node is not None:
+                done[e] = _built(node())
+            elif not e.args:
+                done[e] = e
+            else:
+                stack.append((e, True))
+                stack.extend((a, False) for a in e.args if a not in done)
+            continue
+        args = [done[a] for a in e.args]
+        if all(a is b for a, b in zip(args, e.args)):
+            done[e] = e
+        elif e.func is sympy.Heaviside and not args[0].is_number:
+            done[e] = sympy.Heaviside(*args, evaluate=False)
+        else:
+            done[e] = e.func(*args)
+    return done[chain]
+
+
+def _result_symbols(root):
+    """{symbol of a result node: a weak reference to it}, once per root (weak: the
+    memo lives on root, and holding root would make a cycle). A sum's expression is
+    built only when a chain holds its symbol."""
+    m = _memo(root)
+    if "results" not in m:
+        m["results"] = {symbol(n): weakref.ref(n) for n in topo_order(root) if n._rule}
+    return m["results"]
 
 
 def oracle(root, var):

@@ -12,9 +12,10 @@ The protocol between ``run_all.py`` and a ``bench_*.py`` script:
 
   ``value`` is a number or a short text; ``flag`` is empty when all is well, else a
   loud word (MISMATCH, FAILED, NOT MET, CAPPED, ...) that the table shows.
-- The ratio column ("x engine") is value / the value of the row with the same
-  benchmark and measure whose system is ``engine``: for a time, 10 means ten times
-  the engine's time.
+- A row may name its anchors (``anchors=("micrograd", "pytorch")``): the systems it
+  is measured against. The ratio column shows value / the anchor's value for the
+  same benchmark and measure, for each anchor that has one ("0.1x micrograd": a
+  tenth of micrograd's time). Rows without anchors are compared with the engine.
 
 Nothing here imports the engine, NumPy, SymPy or PyTorch, so a child process that
 measures micrograd's memory carries no other library.
@@ -53,9 +54,9 @@ def parse(p):
     return args
 
 
-def row(benchmark, system, measure, value, unit="", flag="", note=""):
+def row(benchmark, system, measure, value, unit="", flag="", note="", anchors=()):
     return dict(benchmark=benchmark, system=system, measure=measure, value=value, unit=unit,
-                flag=flag, note=note)  # fmt: skip
+                flag=flag, note=note, anchors=list(anchors))  # fmt: skip
 
 
 def emit(rows, path):
@@ -143,28 +144,34 @@ def fmt(x):
 
 
 def ratios(rows):
-    """value / the engine's value for the same benchmark and measure, or None."""
-    ref = {
-        (r["benchmark"], r["measure"]): r["value"]
+    """For each row, its ratio text: value / each anchor's value for the same
+    benchmark and measure ("0.1x micrograd, 80x pytorch"); without anchors, value /
+    the engine's value ("3x engine"); "" where there is nothing to divide by."""
+    values = {
+        (r["benchmark"], r["measure"], r["system"]): r["value"]
         for r in rows
-        if r["system"] == "engine" and isinstance(r["value"], (int, float))
+        if isinstance(r["value"], (int, float)) and not isinstance(r["value"], bool)
     }
     out = []
     for r in rows:
-        base, v = ref.get((r["benchmark"], r["measure"])), r["value"]
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and base
-        out.append(v / base if ok and r["system"] != "engine" else None)
+        v, parts = values.get((r["benchmark"], r["measure"], r["system"])), []
+        anchors = r.get("anchors") or ([] if r["system"] == "engine" else ["engine"])
+        for a in anchors:
+            base = values.get((r["benchmark"], r["measure"], a))
+            if v is not None and base and a != r["system"]:
+                parts.append(f"{fmt(v / base)}x {a}")
+        out.append(", ".join(parts))
     return out
 
 
 def _cells(rows):
-    head = ["benchmark", "system", "measure", "value", "x engine", "status", "note"]
+    head = ["benchmark", "system", "measure", "value", "ratio to anchor", "status", "note"]
     body = []
     for r, q in zip(rows, ratios(rows)):
         value = fmt(r["value"]) + (f" {r['unit']}" if r["unit"] else "")
         status = f"!! {r['flag']}" if r["flag"] else "ok"
-        body.append([r["benchmark"], r["system"], r["measure"], value,
-                     "" if q is None else f"{fmt(q)}x", status, r.get("note", "")])  # fmt: skip
+        body.append([r["benchmark"], r["system"], r["measure"], value, q, status,
+                     r.get("note", "")])  # fmt: skip
     return head, body
 
 

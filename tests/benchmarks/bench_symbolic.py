@@ -29,6 +29,7 @@ second point (both evaluated through their cse form, in SymPy's own Floats). Wit
     python tests/benchmarks/bench_symbolic.py [--quick] [--cap SECONDS]
 """
 
+import functools
 import random
 import sys
 import time
@@ -36,6 +37,16 @@ import time
 import _common as C
 
 RTOL = 1e-9
+SPEEDUP_TARGET = 100  # all closed forms: at least 100x sympy.diff of the expansion
+CHAIN_TARGET = 0.1  # the chain-rule view of them all: under a tenth of grad_expr's time
+
+
+def warm_up():
+    """SymPy imports a module on its first Add (sympy.tensor, a tenth of a second):
+    paid here, so that neither side's timing includes a one-time import."""
+    import sympy
+
+    sympy.Add(sympy.Symbol("a"), sympy.Symbol("b"))
 
 
 def demo_loss():
@@ -108,6 +119,7 @@ def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, gr
     When SymPy was capped, its time for all forms is extrapolated: t_fixed (the
     expansion of the root, done once) plus the per-form diff time times the count."""
     rows = []
+    erow = functools.partial(C.row, anchors=("sympy.diff",))
     done = len(sympy_forms)
     some = f" ({done} of {n_total})" if done < n_total else ""
     per = f" (every {count_every}th form)" if count_every > 1 else ""
@@ -123,9 +135,9 @@ def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, gr
         rows.append(C.row(bench, "sympy.diff", "time, all closed forms", text, flag=flag))
     else:
         rows.append(C.row(bench, "sympy.diff", "time, all closed forms", t_sympy, "s"))
-    rows.append(C.row(bench, "engine", f"count_ops before cse{per}", e_before))
-    rows.append(C.row(bench, "engine", f"count_ops after cse{per}", e_after))
-    rows.append(C.row(bench, "engine", f"cse time{per}", e_cse, "s"))
+    rows.append(erow(bench, "engine", f"count_ops before cse{per}", e_before))
+    rows.append(erow(bench, "engine", f"count_ops after cse{per}", e_after))
+    rows.append(erow(bench, "engine", f"cse time{per}", e_cse, "s"))
     if not some:
         rows.append(C.row(bench, "sympy.diff", f"count_ops before cse{per}", s_before))
         rows.append(C.row(bench, "sympy.diff", f"count_ops after cse{per}", s_after))
@@ -151,6 +163,7 @@ def symbolic_rows(bench, engine_forms, sympy_forms, t_engine, t_sympy, point, gr
 def mlp(cap, quick):
     import sympy
 
+    warm_up()
     loss_fn, params, x = demo_loss()
     n = len(params)
     bench = f"symbolic: all {n} closed forms, MLP(2,[16,16,1]) one-sample loss"
@@ -162,7 +175,8 @@ def mlp(cap, quick):
         for p in params:
             p.grad = 0.0
         rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
-                          note="p.grad_expr for every p after backward()"))  # fmt: skip
+                          note="p.grad_expr for every p after backward()",
+                          anchors=("sympy.diff",)))  # fmt: skip
     loss = loss_fn()  # a fresh graph: nothing memoized on its nodes
     loss.backward()
     _, t_sweep = timed(lambda: [p.chain_expr for p in params])
@@ -171,7 +185,8 @@ def mlp(cap, quick):
     if quick:
         t_cold = t_sweep + t_expand
         rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
-                          note="chain_expr for every p, then grad_expr"))  # fmt: skip
+                          note="chain_expr for every p, then grad_expr",
+                          anchors=("sympy.diff",)))  # fmt: skip
     rows += [
         C.row(bench, "engine", "  of which: reverse sweep (chain_expr)", t_sweep, "s"),
         C.row(bench, "engine", "  of which: expansion (grad_expr after it)", t_expand, "s"),
@@ -190,6 +205,15 @@ def mlp(cap, quick):
     rows += symbolic_rows(bench, cold, diffs, t_cold, t_expr + t_diff, point, grads, n,
                           capped=len(diffs) < n, count_every=10 if quick else 1,
                           t_fixed=t_expr)  # fmt: skip
+    if len(diffs) == n:
+        speedup = (t_expr + t_diff) / t_cold
+        rows.append(C.row(bench, "engine", f"speedup vs sympy.diff (target >= {SPEEDUP_TARGET}x)",
+                          f"{speedup:.0f}x (CPU time)",
+                          flag="" if speedup >= SPEEDUP_TARGET else "NOT MET"))  # fmt: skip
+    share = t_sweep / t_cold
+    rows.append(C.row(bench, "engine", f"chain_expr time / grad_expr's (target < {CHAIN_TARGET})",
+                      f"{share:.2f} ({t_sweep:.3g} s / {t_cold:.3g} s)",
+                      flag="" if share < CHAIN_TARGET else "NOT MET"))  # fmt: skip
     return rows
 
 
@@ -213,13 +237,15 @@ def composition(depth=30):
             v = levels[i % len(levels)](v)
         return v, x
 
+    warm_up()
     v, x = make()
     v.backward()
     g, t_engine = timed(lambda: x.grad_expr)
     v2, x2 = make()  # fresh nodes, so SymPy's side builds the expression itself
     d, t_sympy = timed(lambda: sympy.diff(v2.expr, x2.symbol))
     bench = f"symbolic: {depth}-deep composition d/dx"
-    rows = [C.row(bench, "engine", "time, all closed forms", t_engine, "s")]
+    rows = [C.row(bench, "engine", "time, all closed forms", t_engine, "s",
+                  anchors=("sympy.diff",))]  # fmt: skip
     rows += symbolic_rows(bench, [g], [d], t_engine, t_sympy, {x.symbol: x.data}, [x.grad], 1,
                           capped=False)  # fmt: skip
     return rows

@@ -41,7 +41,7 @@ import time
 import _common as C
 
 SYSTEMS = ("engine", "engine-fused", "pytorch", "micrograd")
-RTOL = 1e-9
+RTOL = 1e-12
 SPEEDUP_TARGET = 10  # issue 2: at least 10x micrograd's speed, no more peak memory
 
 
@@ -154,6 +154,140 @@ def train_torch(data):
     return step
 
 
+# -- the lecture's chapter 14: MLP(3, [4, 4, 1]) with tanh, four samples, 20 steps ----
+LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
+CH14 = "lecture ch. 14: MLP(3,[4,4,1]) tanh, 4 samples, 20 steps"
+
+
+def micrograd_lecture_mlp():
+    """The lecture's network on micrograd's Value: chapter 11's Neuron, Layer and MLP
+    (tanh in every neuron, biases drawn after the weights) and the lecture's tanh,
+    added to Value as the lecture writes it (micrograd 0.1.0 has no tanh)."""
+    import math
+
+    from micrograd.engine import Value
+
+    def tanh(self):
+        x = self.data
+        t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+    Value.tanh = tanh
+
+    class Neuron:
+        def __init__(self, nin):
+            self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+            self.b = Value(random.uniform(-1, 1))
+
+        def __call__(self, x):
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            return act.tanh()
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    class Layer:
+        def __init__(self, nin, nout):
+            self.neurons = [Neuron(nin) for _ in range(nout)]
+
+        def __call__(self, x):
+            outs = [n(x) for n in self.neurons]
+            return outs[0] if len(outs) == 1 else outs
+
+        def parameters(self):
+            return [p for n in self.neurons for p in n.parameters()]
+
+    class MLP:
+        def __init__(self, nin, nouts):
+            sz = [nin] + nouts
+            self.layers = [Layer(sz[i], sz[i + 1]) for i in range(len(nouts))]
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+        def parameters(self):
+            return [p for layer in self.layers for p in layer.parameters()]
+
+    return lambda: MLP(3, [4, 4, 1])
+
+
+def train_ch14(make_mlp):
+    """The lecture's chapter 14 loop, verbatim: squared error, zero the grads,
+    backward, p.data += -0.1 * p.grad, 20 times. Returns the losses."""
+    random.seed(1337)
+    n = make_mlp()
+    losses = []
+    for _ in range(20):
+        ypred = [n(x) for x in LECTURE_XS]
+        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(LECTURE_YS, ypred))
+        for p in n.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in n.parameters():
+            p.data += -0.1 * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+def run_ch14_child(system, reps):
+    """The chapter 14 training reps times over (it takes milliseconds), timed each."""
+    import statistics
+
+    if system == "engine":
+        from engine.nn import MLP
+
+        make = functools.partial(MLP, 3, [4, 4, 1], act="tanh")
+    else:
+        make = micrograd_lecture_mlp()
+    gct = GCTimer()
+    times = []
+    for _ in range(reps):
+        t = time.process_time()
+        losses = train_ch14(make)
+        times.append(time.process_time() - t)
+    C.result(dict(system=system, losses=losses, best=min(times), median=statistics.median(times),
+                  cpu=sum(times), gc_seconds=gct.seconds, peak_rss=C.peak_rss_mb()))  # fmt: skip
+
+
+def compare_ch14(res, reps):
+    rows, eng, mg = [], res.get("engine", {}), res.get("micrograd", {})
+    row = functools.partial(C.row, anchors=("micrograd",))
+    for system, r in res.items():
+        if "error" in r:
+            rows.append(C.row(CH14, system, "run", f"{r['error']}: {r['detail']}", flag="FAILED"))
+            continue
+        rows.append(row(CH14, system, f"CPU time, best of {reps}", r["best"], "s"))
+        rows.append(row(CH14, system, f"CPU time, median of {reps}", r["median"], "s"))
+        rows.append(row(CH14, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
+        share = f"{100 * r['gc_seconds'] / r['cpu']:.0f}%"
+        rows.append(C.row(CH14, system, "time in cyclic GC (gc on)", share))
+        if system != "engine" and "losses" in eng:
+            worst = max(abs(a - b) / abs(b) for a, b in zip(r["losses"], eng["losses"]))
+            text = f"max rel diff {worst:.1e} over {len(r['losses'])} steps"
+            rows.append(C.row(CH14, system, "losses vs engine's", text,
+                              flag="" if worst <= RTOL else "MISMATCH"))  # fmt: skip
+    if "median" in eng and "median" in mg:
+        speedup = mg["median"] / eng["median"]
+        flag = "" if speedup >= SPEEDUP_TARGET else "NOT MET"
+        text = f"{speedup:.1f}x (median CPU time; best {mg['best'] / eng['best']:.1f}x)"
+        rows.append(C.row(CH14, "engine", f"speedup vs micrograd (target >= {SPEEDUP_TARGET}x)",
+                          text, flag=flag))  # fmt: skip
+        more = eng["peak_rss"] - mg["peak_rss"]
+        text = f"{eng['peak_rss']:.0f} vs {mg['peak_rss']:.0f} MB"
+        rows.append(C.row(CH14, "engine", "peak RSS vs micrograd's (target <=)", text,
+                          flag="" if more <= 0 else "NOT MET"))  # fmt: skip
+    return rows
+
+
 def systems():
     """The systems to train; engine-fused only where engine.nn.MLP has ``fused``."""
     from engine.nn import MLP
@@ -189,23 +323,79 @@ def run_child(system, data_path, steps):
 
 
 def profile(steps):
-    """cProfile the engine on the demo for a few steps; print where the time goes."""
+    """Where one demo step's time goes: CPU time by phase (the user's loss code, with
+    the graph build; zero_grad; backward; the update), the cyclic collector's share
+    of each, then cProfile's top functions."""
     import cProfile
     import pstats
 
-    step = train_scalar("engine", demo_data())
+    import numpy as np
+
+    from engine import Value
+    from engine.nn import MLP
+
+    data = demo_data()
+    X, y = np.array(data["X"]), np.array(data["y"]) * 2 - 1
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    phase, spent, in_gc, gc_start = ["build"], {}, {}, [0.0]
+
+    def on_gc(stage, info):
+        if stage == "start":
+            gc_start[0] = time.process_time()
+        else:
+            in_gc[phase[0]] = in_gc.get(phase[0], 0.0) + time.process_time() - gc_start[0]
+
+    def timed(name, fn):
+        phase[0], t = name, time.process_time()
+        out = fn()
+        spent[name] = spent.get(name, 0.0) + time.process_time() - t
+        return out
+
+    def loss():  # the demo's, as in train_scalar
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+
+    def update(k):
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+
+    gc.callbacks.append(on_gc)
+    total_loss = None
+    for k in range(steps):
+        total_loss = timed("build the graph (the loss code)", loss)
+        timed("zero_grad", model.zero_grad)
+        timed("backward()", total_loss.backward)
+        timed("update", functools.partial(update, k))
+    gc.callbacks.remove(on_gc)
+    whole = sum(spent.values())
+    print(f"one demo step, CPU time averaged over {steps} steps: {1e3 * whole / steps:.0f} ms")
+    for name, t in spent.items():
+        g = in_gc.get(name, 0.0)
+        print(f"  {name:34s} {1e3 * t / steps:6.1f} ms  {100 * t / whole:3.0f}%"
+              f"   of which cyclic GC {1e3 * g / steps:5.1f} ms")  # fmt: skip
     prof = cProfile.Profile()
     prof.enable()
     for k in range(steps):
-        step(k)
+        total_loss = loss()
+        model.zero_grad()
+        total_loss.backward()
+        update(k)
     prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+    pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+
+
+ANCHORS = ("micrograd", "pytorch")
 
 
 def compare(res, steps):
     """The rows: speed, memory and agreement of every system, against the engine."""
     bench = f"training (moons, {steps} steps)"
     rows, eng = [], res.get("engine", {})
+    row = functools.partial(C.row, anchors=ANCHORS)
     for system in res:
         r = res[system]
         if "error" in r:
@@ -213,15 +403,15 @@ def compare(res, steps):
             continue
         n = r.get("threads")
         note = "" if n is None else f"{n} thread" + ("s" if n != 1 else "")
-        rows.append(C.row(bench, system, "time per step", r["wall"] / steps, "s", note=note))
-        rows.append(C.row(bench, system, "CPU time per step", r["cpu"] / steps, "s"))
+        rows.append(row(bench, system, "time per step", r["wall"] / steps, "s", note=note))
+        rows.append(row(bench, system, "CPU time per step", r["cpu"] / steps, "s"))
         if steps >= 20:  # does a step get slower as training goes on?
             first, last = (sum(ts) / len(ts) for ts in (r["times"][:10], r["times"][-10:]))
             text = f"{first:.3g} / {last:.3g} s"
             rows.append(C.row(bench, system, "time per step, first 10 / last 10", text))
-        rows.append(C.row(bench, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
+        rows.append(row(bench, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
         grow = r["peak_rss"] - r["rss_before"]
-        rows.append(C.row(bench, system, "RSS growth while training", grow, "MB"))
+        rows.append(row(bench, system, "RSS growth while training", grow, "MB"))
         if system != "pytorch":  # PyTorch's graph lives in C++: its collector is idle
             gc_share = f"{100 * r['gc_seconds'] / r['wall']:.0f}% ({r['gc_collections']} runs)"
             on = "on" if r["gc_on"] else "OFF"
@@ -264,12 +454,17 @@ def compare(res, steps):
 def main():
     p = C.parser(__doc__.split("\n")[0])
     p.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    p.add_argument("--ch14", choices=("engine", "micrograd"), help=argparse.SUPPRESS)
+    p.add_argument("--reps", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help="cProfile the engine, no table")
     args = C.parse(p)
     steps = args.steps or (3 if args.quick else 100)
+    reps = args.reps or (5 if args.quick else 50)
     if args.child:
         return run_child(args.child, args.data, steps)
+    if args.ch14:
+        return run_ch14_child(args.ch14, reps)
     if args.profile:
         return profile(args.steps or 5)
     with tempfile.TemporaryDirectory() as tmp:
@@ -288,6 +483,11 @@ def main():
                 print(f"  {system}: {r['wall'] / steps:.4g} s/step, losses "
                       f"{r['losses'][0]!r} ... {r['losses'][-1]!r}", flush=True)  # fmt: skip
     rows = compare(res, steps)
+    ch14 = {}
+    for system in ("engine", "micrograd"):
+        print(f"lecture chapter 14 with {system}, {reps} times ...", flush=True)
+        ch14[system] = C.child("bench_training.py", ["--ch14", system, "--reps", reps], 600)
+    rows += compare_ch14(ch14, reps)
     C.emit(rows, args.json)
     return 1 if any(r["flag"] in C.LOUD for r in rows) else 0
 

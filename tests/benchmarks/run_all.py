@@ -80,8 +80,10 @@ def report(rows, info, argv, times):
         "",
         C.markdown(rows),
         "",
-        "*x engine* is value / the engine's value for the same benchmark and measure "
-        "(for a time, 10x means ten times slower than the engine). Memory is the child "
+        "*ratio to anchor* is value / the anchor's value for the same benchmark and "
+        "measure: micrograd and PyTorch (float64, one thread) for training, `sympy.diff` "
+        "for closed forms, the engine elsewhere (for a time, 0.1x micrograd means a "
+        "tenth of micrograd's time). Memory is the child "
         "process's peak resident set from `getrusage` (`ru_maxrss`, imports included) and "
         "its growth while training (peak minus the resident set before the first step). "
         "Each system runs in its own process, one after another, on a shared machine: "
@@ -114,7 +116,9 @@ def main():
         got, times[name] = run(script, flags, log, args.timeout)
         rows += got
         print(f"=== {name}: {times[name]:.0f} s", flush=True)
-    print("\n" + C.table(rows))
+    # the one table: when, on what, then every figure with its ratio to its anchor
+    print(f"\n{datetime.datetime.now():%Y-%m-%d %H:%M}, " + "; ".join(info.values()))
+    print(C.table(rows))
     with open(args.out, "w") as f:
         f.write(report(rows, info, sys.argv[1:], times))
     loud = [r for r in rows if r["flag"] in C.LOUD]
