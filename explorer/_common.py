@@ -53,6 +53,8 @@ def fmt_num(x, digits=10):
         return "—"
     if isinstance(x, float) and math.isnan(x):
         return "nan"
+    if x == 0:
+        x = 0.0  # -0.0 prints as "-0", which a reader takes for a sign that matters
     return f"{x:.{digits}g}"
 
 

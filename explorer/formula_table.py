@@ -16,6 +16,7 @@ not expanded, and a cell over ``max_ops`` operations is shortened by
 table). Each shortening says so.
 """
 
+import html
 from dataclasses import dataclass, field
 
 import sympy
@@ -33,6 +34,7 @@ from explorer._common import (
 )
 from explorer.drawing import MAX_SWEEP_NODES
 from explorer.target import resolve_with_grads
+from explorer.theme import table_css
 
 MAX_CHARS = 90  # a cell printed longer than this is shortened too
 CSE_LIMIT = 3000  # operations: beyond this even sympy.cse is slow, and nobody reads it
@@ -127,6 +129,55 @@ class FormulaTable:
 
     def _repr_latex_(self):
         return f"$${self.to_latex()}$$"
+
+    def _repr_html_(self):
+        """The table in HTML with each formula typeset on its own (MathJax, as
+        JupyterLab does for HTML output), in a cell that scrolls sideways by itself
+        when the formula is long; in a narrow column each node's row wraps into
+        captioned cells. Follows the theme's colours."""
+        e = html.escape
+
+        def math(x):
+            if x is None:
+                return "—"
+            if isinstance(x, str):
+                return f"<span class='ade-muted'>{e(x)}</span>"
+            return f"<div class='ade-scroll'>${e(self._latex(x))}$</div>"
+
+        head = ("node", "value", "forward", "local ∂node/∂input", "∂R/∂node (chain rule)",
+                "∂R/∂node")  # fmt: skip
+        head = [h.replace("R", self.root_name or "R") for h in head]
+        body = []
+        for r in self.rows:
+            name = sympy.latex(sympy.Symbol(r.label))
+            local = "".join(
+                f"<div class='ade-scroll'>$\\frac{{\\partial {e(name)}}}"
+                f"{{\\partial {e(sympy.latex(sympy.Symbol(n)))}}} = {e(self._latex(p))}$</div>"
+                for n, p in r.local
+            )
+            cells = [
+                ("ade-first", head[0], f"${e(name)}$"),
+                ("ade-num ade-first", head[1], e(fmt_num(r.value, 6))),
+                ("", head[2], math(r.expr)),
+                ("", head[3], local or "—"),
+                ("", head[4], math(r.chain)),
+                ("", head[5], math(r.grad)),
+            ]
+            tds = "".join(f"<td class='{c}' data-label='{e(h)}'>{x}</td>" for c, h, x in cells)
+            body.append(f"<tr>{tds}</tr>")
+        ths = "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in head)
+        where = "".join(
+            f"<div class='ade-scroll'>${e(self._latex(s))} = {e(self._latex(x))}$</div>"
+            for s, x in self.where
+        )
+        if where:
+            where = f"<p class='ade-muted'>where</p>{where}"
+        notes = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.notes)
+        return (
+            f"<div class='ade-formulas'><style>{table_css('ade-formulas', '900px')}</style>"
+            f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{where}{notes}</div>"
+        )
 
     def __repr__(self):
         return f"<FormulaTable of {len(self.rows)} nodes>"
