@@ -153,7 +153,7 @@ def status_html(text, kind="info", cls=""):
     colour = STATUS.get(kind, TEXT)
     return (
         f'<span class="ade-status {cls}" style="color:{colour};font-weight:bold">'
-        f"{html.escape(str(text))}</span>"
+        f"{html.escape(str(text), quote=False)}</span>"
     )
 
 
