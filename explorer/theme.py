@@ -101,7 +101,8 @@ def table_css(cls, narrow="720px", first=()):
 .{cls} {{ container-type: inline-size; max-width: 100%; color: {TEXT}; }}
 .{cls} table {{ border-collapse: collapse; max-width: 100%; }}
 .{cls} th, .{cls} td {{ padding: 2px 8px; vertical-align: top;
-  border-bottom: 1px solid {BORDER}; color: inherit; background: transparent; }}
+  border-bottom: 1px solid {BORDER}; color: inherit; background: transparent;
+  text-align: left; }}
 .{cls} th {{ color: {MUTED}; font-weight: 600; }}
 .{cls} td.ade-num {{ text-align: right; font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; white-space: nowrap; }}

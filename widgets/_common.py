@@ -117,7 +117,8 @@ def png(fig, dpi=90):
 def image(width="100%"):
     """The Image a figure goes to: the column's width at most, turned over in a
     dark theme (class ``ade-figure``)."""
-    w = W.Image(format="png", layout=W.Layout(width=width, max_width="720px", height="auto"))
+    layout = W.Layout(width=width, max_width="720px", height="auto", margin="2px 0px")
+    w = W.Image(format="png", layout=layout)
     w.add_class("ade-figure")
     return w
 

@@ -76,6 +76,7 @@ class Nudge(Panel):
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
         self._quiet = False
         self._typeset = False
+        self._limits_follow = False
         self.vars = variables_of(root)
         if not self.vars:
             raise ValueError("nudge: the graph has no variables to slide")
@@ -149,6 +150,8 @@ class Nudge(Panel):
         hi = W.FloatText(value=slider.max, description="max", layout=W.Layout(width="160px"))
 
         def apply(_):
+            if self._limits_follow:  # the boxes are being set to the slider's range
+                return
             if lo.value < hi.value:
                 # min and max are checked against each other once, at the end; a value
                 # outside the new range is clamped into it (and the panel follows).
@@ -238,21 +241,33 @@ class Nudge(Panel):
                 self.note.value = status_html(f"{name}: {x} is not a number a slider can hold")
                 self.typed[name].value = s.value
                 return
-            if not s.min <= x <= s.max:
+            if s.min <= x <= s.max:
+                s.value = x
+            else:
                 self.extend(name, x)
-            s.value = x
 
         return typed
 
     def extend(self, name, x):
-        """Widen ``name``'s slider so that x lies inside, and say so in the panel."""
+        """Widen ``name``'s slider so that x lies inside, move it there, and say so."""
         s = self.sliders[name]
         span = s.max - s.min
         lo, hi = min(s.min, x - 0.1 * span), max(s.max, x + 0.1 * span)
+        # x on the slider's grid (lo + k step): the browser snaps a value to it
+        step = (hi - lo) / 400
+        lo = x - math.ceil((x - lo) / step - 1e-9) * step
         _, lo_box, hi_box = self.limits[name].children
-        with s.hold_trait_notifications():
-            s.min, s.max, s.step = lo, hi, (hi - lo) / 400
-        lo_box.value, hi_box.value = s.min, s.max
+        # range and value in one message: a range that arrived alone would move the
+        # browser's slider, which would send its old value back
+        with s.hold_sync():
+            with s.hold_trait_notifications():
+                s.min, s.max, s.step = lo, hi, step
+            s.value = x
+        self._limits_follow = True
+        try:
+            lo_box.value, hi_box.value = s.min, s.max
+        finally:
+            self._limits_follow = False
         self.note.value = status_html(
             f"{name} = {num(x)} was outside its slider's range: the range is now "
             f"{num(s.min)} to {num(s.max)}",
