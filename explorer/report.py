@@ -212,7 +212,7 @@ class CheckReport:
             f"<span class='ade-muted'>(h = {self.h:g})</span></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             + "".join(f"<p class='ade-muted'>{n}</p>" for n in notes)
-            + f"<p><span class='ade-status ade-summary' style='color:{STATUS[state]};"
+            + f"<p><span class='ade-status ade-check-summary' style='color:{STATUS[state]};"
             f"background:{tint(state)};padding:2px 6px;font-weight:bold'>"
             f"{e(self.summary())}</span></p></div>"
         )

@@ -98,7 +98,7 @@ def table_css(cls, narrow="720px", first=()):
     (the row's name and verdict) leading. Cells of class ``ade-scroll`` scroll
     sideways inside themselves rather than widen the table."""
     return f"""
-.{cls} {{ container-type: inline-size; max-width: 100%; color: {TEXT}; }}
+.{cls} {{ container-type: inline-size; width: 100%; max-width: 100%; color: {TEXT}; }}
 .{cls} table {{ border-collapse: collapse; max-width: 100%; }}
 .{cls} th, .{cls} td {{ padding: 2px 8px; vertical-align: top;
   border-bottom: 1px solid {BORDER}; color: inherit; background: transparent;

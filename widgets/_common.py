@@ -145,7 +145,7 @@ def error_html(message):
     """One line in the theme's error colour: the panel's error state."""
     return (
         f'<div class="ade-error ade-status" style="color:{STATUS["wrong"]};font-weight:bold">'
-        f"&#9888; {html.escape(str(message))}</div>"
+        f"&#9888; {html.escape(str(message), quote=False)}</div>"
     )
 
 

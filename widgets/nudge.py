@@ -77,6 +77,7 @@ class Nudge(Panel):
         self._quiet = False
         self._typeset = False
         self._limits_follow = False
+        self.listeners = []  # called with the CheckReport after each refresh
         self.vars = variables_of(root)
         if not self.vars:
             raise ValueError("nudge: the graph has no variables to slide")
@@ -303,6 +304,8 @@ class Nudge(Panel):
         # page shows the new output, every other number and the graph are there too.
         top = html.escape(self.root.label or "output")
         self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
+        for listener in self.listeners:
+            listener(report)
 
     def reset_values(self):
         """Every slider (so every variable) back to where it started."""
