@@ -33,6 +33,7 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
+from explorer.readable import readable
 from explorer.target import resolve_with_grads
 from explorer.theme import table_css
 
@@ -209,10 +210,24 @@ def _shorten(rows, max_ops):
     return where
 
 
-def formulas(target, *, max_nodes=200, max_ops=60, **values):
+def _simplify(rows):
+    for r in rows:
+        for attr in ("expr", "grad"):
+            e = getattr(r, attr)
+            if isinstance(e, sympy.Basic):
+                shown, note = readable(e)
+                setattr(r, attr, shown)
+                if note:
+                    r.notes.append(f"{attr}: {note}")
+
+
+def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
     """The formula table of the target's graph (see the module docstring): a graph's
     output, or an expression's text or a function of Values with the values as
-    keywords, built and backpropagated here."""
+    keywords, built and backpropagated here. ``simplify=True`` shows each forward
+    and global formula as a person would write it (``explorer.readable``: SymPy's
+    factor_terms, factor and simplify under a time budget; the computed form, with
+    a note, when that finds nothing shorter in time)."""
     root = resolve_with_grads(target, values, "formulas")
     order, _ = graph(root)
     if len(order) > max_nodes:
@@ -250,6 +265,8 @@ def formulas(target, *, max_nodes=200, max_ops=60, **values):
             chain = v.chain_expr
             grad = v.grad_expr if gtree <= MAX_SYMBOLIC else f"(about {gtree:,} operations)"
         rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    if simplify:
+        _simplify(rows)
     where = _shorten(rows, max_ops)
     if where:
         notes.append(f"cells over {max_ops} operations are shortened with sympy.cse (ξ below)")

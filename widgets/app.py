@@ -131,6 +131,7 @@ class App(Panel):
         self.nudge = panel
         panel.widget.add_class("ade-panel")
         panel.listeners.append(self._tables)
+        panel.simplify.observe(lambda _: self._tables(panel.report), names="value")
         self._tables(panel.report)
         self.explore.children = [
             panel.widget,
@@ -147,7 +148,8 @@ class App(Panel):
     def _tables(self, report):
         self.check_table.value = report._repr_html_()
         try:
-            self.formula_table.value = formulas(self.nudge.root)._repr_html_()
+            simple = self.nudge.simplify.value == "simplified"
+            self.formula_table.value = formulas(self.nudge.root, simplify=simple)._repr_html_()
         except (ValueError, RuntimeError) as e:
             self.formula_table.value = status_html(str(e), "doubtful")
 

@@ -25,6 +25,7 @@ import sympy
 from engine import DomainError, Value
 from explorer import check, draw
 from explorer._common import count_ops_at_most
+from explorer.readable import readable
 from widgets._common import (
     Panel,
     error_html,
@@ -135,6 +136,15 @@ class Nudge(Panel):
         self.graph.add_class("ade-graph")
         self.reset = W.Button(description="Reset", icon="undo", tooltip="back to the start")
         self.reset.on_click(lambda _: self.reset_values())
+        # what is shown only: the check evaluates the computed closed form either way
+        self.simplify = W.ToggleButtons(
+            options=["as computed", "simplified"], value="as computed",
+            tooltips=["the chain rule's sum of paths", "SymPy's factor_terms / factor / "
+                      "simplify, under a time budget"],
+            style={"button_width": "auto"},
+        )  # fmt: skip
+        self.simplify.add_class("ade-simplify")
+        self.simplify.observe(self._retypeset, names="value")
         for name in self.names:
             self.typed[name].observe(self._on_typed(name), names="value")
         self.widget = self._layout()
@@ -193,7 +203,9 @@ class Nudge(Panel):
         ranges = W.Accordion([W.VBox([self.limits[n] for n in self.names])])
         ranges.set_title(0, "slider ranges")
         ranges.selected_index = None
-        formulas = W.Accordion([W.VBox([scroll_box(self.formulas[n]) for n in self.names])])
+        formulas = W.Accordion(
+            [W.VBox([self.simplify, *(scroll_box(self.formulas[n]) for n in self.names)])]
+        )
         formulas.set_title(0, "closed forms d root / d variable")
         formulas.selected_index = 0 if len(self.names) <= 8 else None
         formulas.observe(self._typeset_formulas, names="selected_index")
@@ -211,16 +223,26 @@ class Nudge(Panel):
         if self._typeset or self._formula_box.selected_index is None:
             return
         self._typeset = True
+        simplified = self.simplify.value == "simplified"
         top = sympy.latex(self.root.symbol) if self.root.label else "f"
         for n, v in zip(self.names, self.vars):
             text = r"\text{(too long to typeset here: see explorer.formulas)}"
             for view in ("grad_expr", "chain_expr"):
                 e = getattr(v, view)
                 if count_ops_at_most(e, MAX_TREE) is not None:
+                    note = None
+                    if simplified and view == "grad_expr":
+                        e, note = readable(e)
                     text = sympy.latex(e)
+                    if note:
+                        text += rf"\quad\text{{({note})}}"
                     break
             var = sympy.latex(v.symbol)
             self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {text}$"
+
+    def _retypeset(self, change=None):
+        self._typeset = False
+        self._typeset_formulas()
 
     # -- behaviour -----------------------------------------------------------
     def _on_slide(self, var, name):
