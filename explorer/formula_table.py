@@ -164,7 +164,11 @@ class FormulaTable:
                 ("", head[4], math(r.chain)),
                 ("", head[5], math(r.grad)),
             ]
-            tds = "".join(f"<td class='{c}' data-label='{e(h)}'>{x}</td>" for c, h, x in cells)
+            tds = "".join(
+                f"<td class='{c}' data-label='{e(h)}' style='text-align:"
+                f"{'right' if 'ade-num' in c else 'left'}'>{x}</td>"
+                for c, h, x in cells
+            )
             body.append(f"<tr>{tds}</tr>")
         ths = "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in head)
         where = "".join(

@@ -196,10 +196,11 @@ class CheckReport:
                 for h, x in zip(_HEAD[1:-1], c[1:-1])
             )
             body.append(
-                f"<tr class='ade-check-row'><td class='ade-first' data-label='node'>"
+                f"<tr class='ade-check-row'><td class='ade-first' data-label='node' "
+                "style='text-align:left'>"
                 f"<b>{e(c[0])}</b></td>{tds}"
                 f"<td class='ade-first ade-check-verdict ade-verdict-{e(r.verdict)}' "
-                f"data-label='verdict' style='background:{tint(r.verdict)}'>"
+                f"data-label='verdict' style='background:{tint(r.verdict)};text-align:left'>"
                 f"<span class='ade-status' style='color:{STATUS[r.verdict]};font-weight:bold'>"
                 f"{e(r.verdict)}</span></td></tr>"
             )

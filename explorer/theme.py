@@ -100,11 +100,11 @@ def table_css(cls, narrow="720px", first=()):
     return f"""
 .{cls} {{ container-type: inline-size; width: 100%; max-width: 100%; color: {TEXT}; }}
 .{cls} table {{ border-collapse: collapse; max-width: 100%; }}
-.{cls} th, .{cls} td {{ padding: 2px 8px; vertical-align: top;
+.{cls} table th, .{cls} table td {{ padding: 2px 8px; vertical-align: top;
   border-bottom: 1px solid {BORDER}; color: inherit; background: transparent;
   text-align: left; }}
 .{cls} th {{ color: {MUTED}; font-weight: 600; }}
-.{cls} td.ade-num {{ text-align: right; font-family: var(--jp-code-font-family, monospace);
+.{cls} table td.ade-num {{ text-align: right; font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; white-space: nowrap; }}
 .{cls} .ade-scroll {{ overflow-x: auto; max-width: 32em; }}
 .{cls} .ade-muted {{ color: {MUTED}; }}
@@ -113,9 +113,9 @@ def table_css(cls, narrow="720px", first=()):
   .{cls} thead {{ display: none; }}
   .{cls} tr {{ display: flex; flex-wrap: wrap; gap: 2px 14px; padding: 4px 0;
     border-bottom: 1px solid {BORDER}; }}
-  .{cls} td {{ display: block; border: none; padding: 0 2px; order: 2; max-width: 100%; }}
-  .{cls} td.ade-num {{ text-align: left; }}
-  .{cls} td.ade-first {{ order: 1; }}
+  .{cls} table td {{ display: block; border: none; padding: 0 2px; order: 2; max-width: 100%; }}
+  .{cls} table td.ade-num {{ text-align: left; }}
+  .{cls} table td.ade-first {{ order: 1; }}
   .{cls} td::before {{ content: attr(data-label); display: block; font-size: 11px;
     color: {MUTED}; font-family: var(--jp-ui-font-family, sans-serif); }}
   .{cls} .ade-scroll {{ max-width: calc(100cqw - 8px); }}

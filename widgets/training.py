@@ -316,8 +316,9 @@ class Training(Panel):
         took = time.monotonic() - started
         self.progress.value = done
         stopped = " (stopped)" if done < n else ""
+        took = f"{took:.1f} s" if took >= 1 else f"{1000 * took:.0f} ms"
         self.timing.value = status_html(
-            f"{done} steps in {took:.1f} s on {ON[self.graph.value]}{stopped}", "info"
+            f"{done} steps in {took} on {ON[self.graph.value]}{stopped}", "info"
         )
         self._show()
 

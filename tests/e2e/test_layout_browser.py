@@ -149,16 +149,19 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
         output(page, i).locator("img").first.wait_for()
 
     problems, ratios = [], []
-    for theme in ("JupyterLab Light", "JupyterLab Dark"):
-        set_theme(page, theme)
-        for width in (1000, 1400):
-            page.set_viewport_size({"width": width, "height": 1000})
-            page.wait_for_timeout(500)
-            p, r = measure(page, f"{theme} at {width} px:")
-            problems += p
-            ratios += r
-            if SHOTS and width == 1400:
-                shoot(page, "light" if "Light" in theme else "dark")
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            set_theme(page, theme)
+            for width in (1000, 1400):
+                page.set_viewport_size({"width": width, "height": 1000})
+                page.wait_for_timeout(500)
+                p, r = measure(page, f"{theme} at {width} px:")
+                problems += p
+                ratios += r
+                if SHOTS and width == 1400:
+                    shoot(page, "light" if "Light" in theme else "dark")
+    finally:
+        set_theme(page, "JupyterLab Light")  # the server keeps it: the next test starts light
     worst = min(ratios)
     print(f"\nlowest status contrast: {worst[0]:.2f} ({worst[1]}); {len(ratios)} measured")
     assert ratios and not problems, "\n".join(problems)
