@@ -172,3 +172,52 @@ def value_html(text, cls):
     """A number in a span with a class, so a browser test can read it by selector."""
     font = "font-family:var(--jp-code-font-family, monospace)"
     return f'<span class="{cls}" style="{font}">{html.escape(text)}</span>'
+
+
+def extend_to(slider, x, steps=400):
+    """Widen a FloatSlider's range so that x lies inside (with a tenth of the old span
+    beyond it) and move the slider there; returns the new (min, max).
+
+    x lands on the slider's grid (min + k step), since the browser snaps a value to
+    it; and range and value go to the browser as one message, since a range that
+    arrived alone would move the browser's slider, which would send its old value
+    back and undo the move."""
+    span = slider.max - slider.min
+    lo, hi = min(slider.min, x - 0.1 * span), max(slider.max, x + 0.1 * span)
+    step = (hi - lo) / steps
+    lo = x - math.ceil((x - lo) / step - 1e-9) * step
+    with slider.hold_sync():
+        with slider.hold_trait_notifications():
+            slider.min, slider.max, slider.step = lo, hi, step
+        slider.value = x
+    return slider.min, slider.max
+
+
+def typed_box(slider, on_extend=None, width="105px"):
+    """A FloatText beside a slider (whose own readout clamps a typed value into its
+    range without a word): typed inside the range it moves the slider; typed past it,
+    it extends the range (``extend_to``) and calls ``on_extend(x, lo, hi)`` so the
+    panel can say so; it follows the slider when the slider moves. Use with
+    ``readout=False`` on the slider."""
+    box = W.FloatText(value=slider.value, layout=W.Layout(width=width))
+    box.add_class("ade-typed")
+
+    def typed(change):
+        x = float(change["new"])
+        if x == slider.value:
+            return
+        if not math.isfinite(x):
+            box.value = slider.value
+        elif slider.min <= x <= slider.max:
+            slider.value = x
+        else:
+            lo, hi = extend_to(slider, x)
+            if on_extend is not None:
+                on_extend(x, lo, hi)
+
+    def moved(change):
+        box.value = change["new"]
+
+    box.observe(typed, names="value")
+    slider.observe(moved, names="value")
+    return box

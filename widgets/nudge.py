@@ -16,7 +16,6 @@ the domain recomputes everything. The reset button puts every slider back.
 """
 
 import html
-import math
 import re
 
 import ipywidgets as W
@@ -29,11 +28,13 @@ from explorer.readable import readable
 from widgets._common import (
     Panel,
     error_html,
+    extend_to,
     num,
     row,
     scroll_box,
     status_html,
     svg_inline,
+    typed_box,
     verdict_html,
 )
 from widgets._target import resolve, variables_of
@@ -112,8 +113,7 @@ class Nudge(Panel):
             s.add_class(f"ade-slider-{css_name(name)}")
             s.observe(self._on_slide(v, name), names="value")
             self.sliders[name] = s
-            t = W.FloatText(value=v.data, layout=W.Layout(width="105px"))
-            t.add_class("ade-typed")
+            t = typed_box(s, self._on_extend(name))
             t.add_class(f"ade-typed-{css_name(name)}")
             self.typed[name] = t
             for kind, store in (("grad", self.grads), ("closed", self.closed),
@@ -145,8 +145,6 @@ class Nudge(Panel):
         )  # fmt: skip
         self.simplify.add_class("ade-simplify")
         self.simplify.observe(self._retypeset, names="value")
-        for name in self.names:
-            self.typed[name].observe(self._on_typed(name), names="value")
         self.widget = self._layout()
 
         root.forward()
@@ -248,55 +246,33 @@ class Nudge(Panel):
     def _on_slide(self, var, name):
         def moved(change):
             var.data = float(change["new"])
-            self.typed[name].value = var.data
             if not self._quiet:
                 self.refresh()
 
         return moved
 
-    def _on_typed(self, name):
-        def typed(change):
-            x = float(change["new"])
-            s = self.sliders[name]
-            if x == s.value:
-                return
-            if not math.isfinite(x):
-                self.note.value = status_html(f"{name}: {x} is not a number a slider can hold")
-                self.typed[name].value = s.value
-                return
-            if s.min <= x <= s.max:
-                s.value = x
-            else:
-                self.extend(name, x)
+    def _on_extend(self, name):
+        def extended(x, lo, hi):
+            """A value typed past the slider's end widened its range: the range boxes
+            follow, and the panel says so."""
+            _, lo_box, hi_box = self.limits[name].children
+            self._limits_follow = True
+            try:
+                lo_box.value, hi_box.value = lo, hi
+            finally:
+                self._limits_follow = False
+            self.note.value = status_html(
+                f"{name} = {num(x)} was outside its slider's range: the range is now "
+                f"{num(lo)} to {num(hi)}",
+                "info",
+                "ade-note",
+            )
 
-        return typed
+        return extended
 
     def extend(self, name, x):
         """Widen ``name``'s slider so that x lies inside, move it there, and say so."""
-        s = self.sliders[name]
-        span = s.max - s.min
-        lo, hi = min(s.min, x - 0.1 * span), max(s.max, x + 0.1 * span)
-        # x on the slider's grid (lo + k step): the browser snaps a value to it
-        step = (hi - lo) / 400
-        lo = x - math.ceil((x - lo) / step - 1e-9) * step
-        _, lo_box, hi_box = self.limits[name].children
-        # range and value in one message: a range that arrived alone would move the
-        # browser's slider, which would send its old value back
-        with s.hold_sync():
-            with s.hold_trait_notifications():
-                s.min, s.max, s.step = lo, hi, step
-            s.value = x
-        self._limits_follow = True
-        try:
-            lo_box.value, hi_box.value = s.min, s.max
-        finally:
-            self._limits_follow = False
-        self.note.value = status_html(
-            f"{name} = {num(x)} was outside its slider's range: the range is now "
-            f"{num(s.min)} to {num(s.max)}",
-            "info",
-            "ade-note",
-        )
+        self._on_extend(name)(x, *extend_to(self.sliders[name], x))
 
     def refresh(self):
         """The update sequence; on a domain error, say so and keep the last good state."""

@@ -2,10 +2,11 @@
 
 The test starts Voila on the page exactly as ``make app`` does (``app/serve.py``),
 types ``sin(x)*y``, drags the x slider with the mouse, and reads the page: the value,
-both gradients and both verdicts change and are the engine's numbers for the new x;
-then it types ``sin(`` and sees the parser's one-line message. All along, nothing
-may be written to the console as an error and no request may leave 127.0.0.1 (the
-page runs offline). With $SCREENSHOTS set it photographs the page in both themes.
+both gradients and both verdicts change and are the engine's numbers for the new x,
+and nothing in the page is wider than its 1000 px window. Then it types ``sin(`` and
+sees the parser's one-line message. All along, nothing may be written to the
+console as an error and no request may leave 127.0.0.1 (the page runs offline).
+With $SCREENSHOTS set it photographs the page in both themes.
 """
 
 import math
@@ -19,6 +20,7 @@ import urllib.request
 
 import pytest
 from conftest import REPO, _free_port
+from test_layout_browser import OVERFLOW_JS
 
 sys.path.insert(0, os.path.join(REPO, "app"))
 from serve import command, environment  # noqa: E402
@@ -131,6 +133,9 @@ def test_the_page_without_code(tmp_path, browser):
             assert "ade-verdict-good" in cls or "ade-verdict-ok" in cls
         # the agreement table follows the slider too
         assert page.locator(".ade-app-check .ade-check-row").count() == 2
+        # and the page fits its 1000 px window: nothing pokes out or scrolls sideways
+        app = page.locator(".ade-app").element_handle()
+        assert page.evaluate(OVERFLOW_JS, app) == []
 
         if SHOTS:
             shoot(page, "light")
