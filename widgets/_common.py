@@ -31,10 +31,13 @@ from explorer.theme import BORDER, GRAPH_CSS, MUTED, STATUS, TEXT, graph_html
 INK = "#222222"
 DARK = 'body[data-jp-theme-light="false"]'
 STYLE_CSS = f"""
-.ade-panel {{ color: {TEXT}; max-width: 100%; min-width: 0; box-sizing: border-box; }}
+.ade-panel {{ color: {TEXT}; min-width: 0; box-sizing: border-box;
+  max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }}
 .ade-panel .widget-slider, .ade-panel .widget-text, .ade-panel .widget-hbox,
 .ade-panel .widget-vbox, .ade-panel .widget-gridbox {{ max-width: 100%; min-width: 0; }}
 .ade-panel .widget-label, .ade-panel .widget-html, .ade-panel .widget-htmlmath {{ min-width: 0; }}
+.ade-panel .widget-html-content, .ade-panel .widget-htmlmath-content {{ flex: 1 1 auto;
+  min-width: 0; }}
 .ade-figure {{ max-width: 100%; height: auto; }}
 {DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
 .ade-scroll {{ overflow-x: auto; max-width: 100%; }}

@@ -72,9 +72,9 @@ class App(Panel):
             "sqrt abs relu sigmoid ... Press Enter to apply."
         )
         self.help = W.HTML(f'<span style="color:{MUTED};font-size:12px">{help_text}</span>')
-        self.check_table = W.HTML(layout=W.Layout(width="100%", max_width="100%"))
+        self.check_table = W.HTML(layout=W.Layout(max_width="100%"))
         self.check_table.add_class("ade-app-check")
-        self.formula_table = W.HTMLMath(layout=W.Layout(width="100%", max_width="100%"))
+        self.formula_table = W.HTMLMath(layout=W.Layout(max_width="100%"))
         self.formula_table.add_class("ade-app-formulas")
         self.explore = W.VBox(layout=W.Layout(max_width="100%"))
         self.step_box = W.VBox(layout=W.Layout(max_width="100%"))

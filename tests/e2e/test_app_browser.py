@@ -170,7 +170,11 @@ def test_the_page_without_code(tmp_path, browser):
 
 
 def shoot(page, theme):
+    """The whole page: Voila scrolls inside its own box, so the window grows to hold it."""
     folder = os.path.join(REPO, SHOTS)
     os.makedirs(folder, exist_ok=True)
-    time.sleep(0.5)
-    page.screenshot(path=os.path.join(folder, f"page_{theme}.png"), full_page=True)
+    height = page.evaluate("() => document.querySelector('.ade-app').scrollHeight") + 80
+    page.set_viewport_size({"width": 1000, "height": min(height, 4000)})
+    time.sleep(0.8)
+    page.screenshot(path=os.path.join(folder, f"page_{theme}.png"))
+    page.set_viewport_size({"width": 1000, "height": 1100})
