@@ -204,7 +204,8 @@ class Nudge(Panel):
         formulas = W.Accordion(
             [W.VBox([self.simplify, *(scroll_box(self.formulas[n]) for n in self.names)])]
         )
-        formulas.set_title(0, "closed forms d root / d variable")
+        top = self.root.label or "f"
+        formulas.set_title(0, f"closed forms ∂{top}/∂ each variable")
         formulas.selected_index = 0 if len(self.names) <= 8 else None
         formulas.observe(self._typeset_formulas, names="selected_index")
         self._formula_box = formulas

@@ -156,8 +156,11 @@ class Lab:
         page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
         page.wait_for_function(
             """() => {
-                const p = document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt');
-                return p.length > 0 && [...p].every(e => /\\[\\d+\\]/.test(e.textContent));
+                // a folded cell's placeholder has a prompt of its own that stays empty
+                const p = [...document.querySelectorAll(
+                    '.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                    .filter(e => !e.closest('.jp-Placeholder'));
+                return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));
             }"""
         )
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
