@@ -161,3 +161,12 @@ def test_a_typed_value_past_the_range_extends_it_and_says_so(neuron):
     assert output(p) == pytest.approx(o, rel=1e-9)
     p.sliders["x1"].value = 3.0  # and the text box follows the slider
     assert p.typed["x1"].value == 3.0
+
+
+def test_a_panel_displays_with_its_stylesheet(neuron):
+    p = nudge(neuron["o"])
+    bundle = p._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    style, widget = p._box.children
+    assert widget is p.widget and "ade-panel" in widget._dom_classes
+    assert "<style>" in style.value and 'data-jp-theme-light="false"' in style.value
