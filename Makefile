@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: demo test lab bench notebooks screenshots lint install install-test graphviz chromium clean
+.PHONY: demo app test lab bench notebooks screenshots lint install install-test graphviz chromium clean
 
 demo: install graphviz
 	$(VENV)/bin/explorer
@@ -13,6 +13,12 @@ test: install-test graphviz chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
+
+# the explorer as a web page (Voila) on this machine: prints its address
+APP_PORT ?= 8866
+APP_THEME ?= light
+app: install graphviz
+	$(PY) app/serve.py --port $(APP_PORT) --theme $(APP_THEME)
 
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb

@@ -27,6 +27,7 @@ from explorer._common import (
 )
 from explorer.report import COLOURS
 from explorer.target import resolve_with_grads
+from explorer.theme import graph_html
 
 FORMULAS = (None, "grad", "chain", "expr", "both")
 MAX_SWEEP_NODES = 2000  # the symbolic sweep over the backward root's graph: about 1 s
@@ -114,6 +115,20 @@ class _Formulas:
         return out
 
 
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that shows itself in Jupyter as themed inline SVG: a
+    transparent background and the theme's text colour (JupyterLab Light or Dark),
+    scaled to the column's width, with a "full size" toggle. Front ends without
+    HTML get graphviz's own SVG image."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        bundle = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        svg = bundle.get("image/svg+xml")
+        if svg is not None and (not include or "text/html" in include):
+            bundle["text/html"] = graph_html(svg)
+        return bundle
+
+
 def _record(v, lines, rankdir, show_name):
     name = _escape(name_of(v) if show_name or v.label else "")
     row = f"{name} | data {v.data:.4f} | grad {v.grad:.4f}"
@@ -154,7 +169,8 @@ def draw(
     max_nodes=500,
     **values,
 ):
-    """The target's graph as a ``graphviz.Digraph`` (displays inline in Jupyter;
+    """The target's graph as a ``graphviz.Digraph`` (displays inline in Jupyter,
+    following the theme;
     ``.pipe("svg")`` and ``.render(...)`` work as usual). ``target``: a graph's
     output, or an expression's text or a function of Values with the values as
     keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here."""
@@ -175,7 +191,7 @@ def draw(
     marked = set(highlight)
     symbolic = formulas is not None or edge_derivatives
 
-    dot = graphviz.Digraph(
+    dot = Drawing(
         graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35"},
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"fontname": FONT, "fontsize": "9", "color": "#555555", "fontcolor": "#1f5fa8"},

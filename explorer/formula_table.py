@@ -16,6 +16,7 @@ not expanded, and a cell over ``max_ops`` operations is shortened by
 table). Each shortening says so.
 """
 
+import html
 from dataclasses import dataclass, field
 
 import sympy
@@ -33,7 +34,9 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
+from explorer.readable import readable
 from explorer.target import resolve_with_grads
+from explorer.theme import table_css
 
 MAX_CHARS = 90  # a cell printed longer than this is shortened too
 CSE_LIMIT = 3000  # operations: beyond this even sympy.cse is slow, and nobody reads it
@@ -129,6 +132,59 @@ class FormulaTable:
     def _repr_latex_(self):
         return f"$${self.to_latex()}$$"
 
+    def _repr_html_(self):
+        """The table in HTML with each formula typeset on its own (MathJax, as
+        JupyterLab does for HTML output), in a cell that scrolls sideways by itself
+        when the formula is long; in a narrow column each node's row wraps into
+        captioned cells. Follows the theme's colours."""
+        e = html.escape
+
+        def math(x):
+            if x is None:
+                return "—"
+            if isinstance(x, str):
+                return f"<span class='ade-muted'>{e(x)}</span>"
+            return f"<div class='ade-scroll'>${e(self._latex(x))}$</div>"
+
+        head = ("node", "value", "forward", "local ∂node/∂input", "∂R/∂node (chain rule)",
+                "∂R/∂node")  # fmt: skip
+        head = [h.replace("R", self.root_name or "R") for h in head]
+        body = []
+        for r in self.rows:
+            name = sympy.latex(sympy.Symbol(r.label))
+            local = "".join(
+                f"<div class='ade-scroll'>$\\frac{{\\partial {e(name)}}}"
+                f"{{\\partial {e(sympy.latex(sympy.Symbol(n)))}}} = {e(self._latex(p))}$</div>"
+                for n, p in r.local
+            )
+            cells = [
+                ("ade-first", head[0], f"${e(name)}$"),
+                ("ade-num ade-first", head[1], e(fmt_num(r.value, 6))),
+                ("", head[2], math(r.expr)),
+                ("", head[3], local or "—"),
+                ("", head[4], math(r.chain)),
+                ("", head[5], math(r.grad)),
+            ]
+            tds = "".join(
+                f"<td class='{c}' data-label='{e(h)}' style='text-align:"
+                f"{'right' if 'ade-num' in c else 'left'}'>{x}</td>"
+                for c, h, x in cells
+            )
+            body.append(f"<tr>{tds}</tr>")
+        ths = "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in head)
+        where = "".join(
+            f"<div class='ade-scroll'>${e(self._latex(s))} = {e(self._latex(x))}$</div>"
+            for s, x in self.where
+        )
+        if where:
+            where = f"<p class='ade-muted'>where</p>{where}"
+        notes = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.notes)
+        return (
+            f"<div class='ade-formulas'><style>{table_css('ade-formulas', '900px')}</style>"
+            f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{where}{notes}</div>"
+        )
+
     def __repr__(self):
         return f"<FormulaTable of {len(self.rows)} nodes>"
 
@@ -159,10 +215,24 @@ def _shorten(rows, max_ops):
     return where
 
 
-def formulas(target, *, max_nodes=200, max_ops=60, **values):
+def _simplify(rows):
+    for r in rows:
+        for attr in ("expr", "grad"):
+            e = getattr(r, attr)
+            if isinstance(e, sympy.Basic):
+                shown, note = readable(e)
+                setattr(r, attr, shown)
+                if note:
+                    r.notes.append(f"{attr}: {note}")
+
+
+def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
     """The formula table of the target's graph (see the module docstring): a graph's
     output, or an expression's text or a function of Values with the values as
-    keywords, built and backpropagated here."""
+    keywords, built and backpropagated here. ``simplify=True`` shows each forward
+    and global formula as a person would write it (``explorer.readable``: SymPy's
+    factor_terms, factor and simplify under a time budget; the computed form, with
+    a note, when that finds nothing shorter in time)."""
     root = resolve_with_grads(target, values, "formulas")
     order, _ = graph(root)
     if len(order) > max_nodes:
@@ -202,6 +272,8 @@ def formulas(target, *, max_nodes=200, max_ops=60, **values):
             chain = v.chain_expr
             grad = v.grad_expr if gtree <= MAX_SYMBOLIC else f"(about {gtree:,} operations)"
         rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    if simplify:
+        _simplify(rows)
     where = _shorten(rows, max_ops)
     if where:
         notes.append(f"cells over {max_ops} operations are shortened with sympy.cse (ξ below)")

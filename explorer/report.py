@@ -5,12 +5,14 @@ import math
 from dataclasses import dataclass, field
 
 from explorer._common import fmt_num
+from explorer.theme import STATUS, table_css, tint
 
 # CS231n's bands on the relative error.
 BANDS = (("good", 1e-7), ("ok", 1e-4), ("doubtful", 1e-2))
 BANDS_OK = BANDS[1][1]
 # 'kink': at a kink, backprop's subgradient lies between the one-sided slopes
 AGREE = frozenset({"good", "ok", "kink"})
+# graphviz's node fills (light in either theme: the drawing keeps dark text on them)
 COLOURS = {
     "good": "#c7ebc7",
     "ok": "#e3f2c1",
@@ -179,27 +181,39 @@ class CheckReport:
         return f"<CheckReport {self.root_label}: {self.summary()}>"
 
     def _repr_html_(self):
+        """A table that follows the theme (tinted verdict cells, the theme's text)
+        and reflows in a narrow column: each row's cells wrap under its name and
+        verdict, so no column is ever off-screen."""
         e = html.escape
+        right = set(_HEAD[1:-1])
         head = "".join(
-            f"<th style='text-align:{'left' if h in ('node', 'verdict') else 'right'}'>{e(h)}</th>"
-            for h in _HEAD
+            f"<th style='text-align:{'right' if h in right else 'left'}'>{e(h)}</th>" for h in _HEAD
         )
         body = []
         for r, c in zip(self.rows, self._cells()):
-            tds = "".join(f"<td style='text-align:right'>{e(x)}</td>" for x in c[1:-1])
-            colour = COLOURS[r.verdict]
+            tds = "".join(
+                f"<td class='ade-num' data-label='{e(h)}'>{e(x)}</td>"
+                for h, x in zip(_HEAD[1:-1], c[1:-1])
+            )
             body.append(
-                f"<tr><td style='text-align:left'><b>{e(c[0])}</b></td>{tds}"
-                f"<td style='text-align:left;background:{colour}'>{e(r.verdict)}</td></tr>"
+                f"<tr class='ade-check-row'><td class='ade-first' data-label='node' "
+                "style='text-align:left'>"
+                f"<b>{e(c[0])}</b></td>{tds}"
+                f"<td class='ade-first ade-check-verdict ade-verdict-{e(r.verdict)}' "
+                f"data-label='verdict' style='background:{tint(r.verdict)};text-align:left'>"
+                f"<span class='ade-status' style='color:{STATUS[r.verdict]};font-weight:bold'>"
+                f"{e(r.verdict)}</span></td></tr>"
             )
         notes = [f"{e(r.label)}: {e(r.note)}" for r in self.rows if r.note]
         notes += [f"skipped {e(k.replace('_', ' '))}: {e(w)}" for k, w in self.skipped.items()]
-        colour = COLOURS["good" if self.ok else "wrong"]
+        state = "good" if self.ok else "wrong"
         return (
-            f"<div><p><b>{e(self.root_label)}</b> = {e(fmt_num(self.root_value))} "
-            f"<span style='color:#666'>(h = {self.h:g})</span></p>"
+            f"<div class='ade-check'><style>{table_css('ade-check', '760px')}</style>"
+            f"<p><b>{e(self.root_label)}</b> = {e(fmt_num(self.root_value))} "
+            f"<span class='ade-muted'>(h = {self.h:g})</span></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            + "".join(f"<p style='color:#666'>{n}</p>" for n in notes)
-            + f"<p><span style='background:{colour};padding:2px 6px'>{e(self.summary())}</span>"
-            "</p></div>"
+            + "".join(f"<p class='ade-muted'>{n}</p>" for n in notes)
+            + f"<p><span class='ade-status ade-check-summary' style='color:{STATUS[state]};"
+            f"background:{tint(state)};padding:2px 6px;font-weight:bold'>"
+            f"{e(self.summary())}</span></p></div>"
         )

@@ -183,7 +183,8 @@ def test_report_prints_renders_and_converts():
         assert line[verdict_at:] in ("good", "ok") and line[verdict_at - 1] == " "
     assert lines[-1] == "all 5 gradients agree"
     html = report._repr_html_()
-    assert html.count("<tr>") == 6 and "good" in html and "<table>" in html
+    assert html.count("<tr") == 6 and "good" in html and "<table>" in html
+    assert html.count("ade-verdict-good") == 5 and "var(--jp-" in html  # themed
     dicts = report.to_dicts()
     assert json.loads(json.dumps(dicts, allow_nan=False)) == dicts
     assert [d["label"] for d in dicts] == ["x1", "w1", "x2", "w2", "b"]

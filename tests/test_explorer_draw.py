@@ -168,3 +168,14 @@ def test_jupyter_and_graphviz_conventions(tmp_path):
     assert "image/svg+xml" in g._repr_mimebundle_()
     path = g.render(tmp_path / "neuron", format="svg", cleanup=True)
     ET.parse(path)
+
+
+def test_a_drawing_shows_itself_themed_and_scaled_in_jupyter():
+    o = lecture_neuron()
+    o.backward()
+    bundle = draw(o)._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")  # graphviz's own, for others
+    page = bundle["text/html"]
+    assert 'class="ade-graph"' in page and "full size" in page and "<?xml" not in page
+    assert "--ade-w:" in page and "var(--jp-ui-font-color1" in page  # scaled, themed
+    assert draw(o)._repr_mimebundle_(include=["image/svg+xml"]).keys() == {"image/svg+xml"}

@@ -147,3 +147,26 @@ def test_formulas_of_a_wide_graph_are_typeset_when_opened():
     p._formula_box.selected_index = 0
     assert p.formulas["a3"].value.endswith("= 6 a_{3}$")  # d/da3 of 3 a3^2
     assert float(p.closed["a3"].value) == 18.0 and float(p.grads["a3"].value) == 18.0
+
+
+def test_a_typed_value_past_the_range_extends_it_and_says_so(neuron):
+    p = nudge(neuron["o"])
+    s = p.sliders["x1"]
+    assert s.max < 4.5
+    p.typed["x1"].value = 4.5
+    assert s.min < 4.5 < s.max and s.value == 4.5 and neuron["x1"].data == 4.5
+    assert "outside its slider's range" in p.note.value
+    assert p.limits["x1"].children[2].value == s.max  # the range boxes follow
+    o, _ = hand_grads(4.5, -3.0, 0.0, 1.0, 6.8813735870195432)
+    assert output(p) == pytest.approx(o, rel=1e-9)
+    p.sliders["x1"].value = 3.0  # and the text box follows the slider
+    assert p.typed["x1"].value == 3.0
+
+
+def test_a_panel_displays_with_its_stylesheet(neuron):
+    p = nudge(neuron["o"])
+    bundle = p._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    style, widget = p._box.children
+    assert widget is p.widget and "ade-panel" in widget._dom_classes
+    assert "<style>" in style.value and 'data-jp-theme-light="false"' in style.value

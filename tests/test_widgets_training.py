@@ -6,6 +6,8 @@ and the model evaluated on freshly built graphs for the decision boundary.
 """
 
 import random
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from engine import Value
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
 from widgets import Training, training
+from widgets._common import num
 
 
 def lecture_losses(steps, lr, seed=1337):
@@ -37,7 +40,9 @@ def test_lecture_dataset_run_button():
     assert p.steps.value == 20 and p.lr.value == pytest.approx(0.1)
     assert not p.decay.value
     before = p.plot.value
-    p.run_button.click()
+    p.run_button.click()  # runs in a thread, as in the page
+    assert p.run_button.disabled and not p.stop_button.disabled or not p.running
+    p.wait()
     expected, params = lecture_losses(20, p.lr.value)
     assert p.losses == pytest.approx(expected, rel=1e-12)
     assert [q.data for q in p.model.parameters()] == pytest.approx(params, rel=1e-12)
@@ -59,8 +64,9 @@ def test_run_continues_and_reset_starts_again():
     assert p.losses == pytest.approx(expected[:5], rel=1e-12)
 
 
-def test_moons_losses_and_decision_boundary():
-    p = training(n_samples=16, hidden=(4,), steps=4, grid=5, lr=0.5)
+@pytest.mark.parametrize("graph", ["micrograd", "compiled"])
+def test_moons_losses_and_decision_boundary(graph):
+    p = training(n_samples=16, hidden=(4,), steps=4, grid=5, lr=0.5, graph=graph)
     X, y = make_moons(16, noise=0.1, random_state=1337)
     assert np.array_equal(p.X, X) and np.array_equal(p.y, 2 * y - 1)
     p.run()
@@ -79,6 +85,7 @@ def test_moons_losses_and_decision_boundary():
             q.data -= 0.5 * (1 - 0.9 * k / 4) * q.grad
         losses.append(loss.data)
     assert p.losses == pytest.approx(losses, rel=1e-12)
+    assert p.losses[0] == losses[0]  # the same forward, the same order: the same number
     gx, gy, s = p.boundary
     assert s.shape == (5, 5)
     for i in (0, 2, 4):
@@ -87,8 +94,57 @@ def test_moons_losses_and_decision_boundary():
             assert s[i, j] == pytest.approx(fresh, rel=1e-12, abs=1e-15)
 
 
+def test_the_three_graphs_give_the_same_losses():
+    """What the panel says: micrograd's graph, fused neurons and the compiled closed
+    forms train the same network to the same losses (to rounding)."""
+    runs = {}
+    for graph in ("micrograd", "fused", "compiled"):
+        p = training(n_samples=30, hidden=(8, 8), steps=12, graph=graph)
+        p.run()
+        runs[graph] = p.losses
+        assert "same losses" in p.same.value and p.graph.value == graph
+        assert "12 steps in" in p.timing.value
+    assert runs["fused"] == pytest.approx(runs["micrograd"], rel=1e-12)
+    assert runs["compiled"] == pytest.approx(runs["micrograd"], rel=1e-12)
+    assert runs["compiled"][0] == runs["micrograd"][0]
+
+
+def test_the_moons_demo_defaults_to_the_compiled_graph_and_is_quick():
+    p = training(steps=100)
+    assert p.graph.value == "compiled" and training("lecture").graph.value == "micrograd"
+    t = time.monotonic()
+    p.run()
+    assert time.monotonic() - t < 10  # micrograd's graph takes about a minute here
+    assert p.losses[-1] < 0.05 and p.accuracy == 1.0
+    assert "after 100 steps" in p.status.value
+
+
+def test_stop_ends_a_background_run_and_the_status_keeps_up(monkeypatch):
+    T = sys.modules["widgets.training"]
+
+    monkeypatch.setattr(T, "STATUS_EVERY", 0.0)
+    p = training("moons", n_samples=30, hidden=(8,), steps=500, graph="micrograd")
+    seen = []
+    p.status.observe(lambda c: seen.append(c["new"]), names="value")
+    p.start()
+    deadline = time.monotonic() + 30
+    while len(p.losses) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.stop()
+    p.wait(30)
+    assert not p.running and not p.run_button.disabled and p.stop_button.disabled
+    assert 3 <= len(p.losses) < 500 and "(stopped)" in p.timing.value
+    running = [t for t in seen if t.startswith("running")]
+    assert running, seen
+    # the status while running shows the curve's last point, never a stale loss
+    k = int(running[-1].split("step ")[1].split(" ")[0])
+    assert num(p.losses[k - 1], 5) in running[-1]
+
+
 def test_bad_input_is_refused_by_name():
     with pytest.raises(ValueError, match="dataset must be one of"):
         Training("iris")
     with pytest.raises(ValueError, match="grid must be"):
         Training("moons", grid=1)
+    with pytest.raises(ValueError, match="graph must be one of"):
+        Training("moons", graph="torch")

@@ -7,7 +7,13 @@
 - ``descent(f)``: gradient steps of a chosen size against the analytic optimum,
   each step's first-order prediction against the actual change.
 - ``training()``: an MLP on the moons (or the lecture's four samples), with a
-  progress bar, the loss curve and the decision boundary.
+  progress bar, the loss curve and the decision boundary, moving while it runs.
+
+``widgets.app.App()`` puts them together on one typed expression: the page that
+``make app`` serves with Voila.
+
+Every panel follows JupyterLab's theme and reflows in a narrow column
+(``widgets._common``: the stylesheet, the layout helpers, the figure ink).
 
 Each returns a panel object that displays itself in Jupyter; its widgets are
 attributes, so a test can set a slider's ``.value`` and read what the panel shows.

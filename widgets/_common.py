@@ -1,4 +1,17 @@
-"""What the panels share: figures as PNG bytes, graphviz as inline SVG, number formats.
+"""What the panels share: the theme's colours, layout that reflows, figures as PNG
+bytes, graphviz as inline SVG, number formats.
+
+Theme: a panel displays with a small stylesheet (``STYLE``) scoped to its classes.
+Text colours are CSS over JupyterLab's theme variables (``explorer.theme``), so
+one panel reads well in JupyterLab Light and Dark and in the Voila page. Figures
+are PNG with a transparent background, drawn in dark ink; in a dark theme the
+stylesheet turns them over (``invert`` then ``hue-rotate``: dark ink becomes light,
+colours keep their hue), so no figure is a white box on a dark page.
+
+Layout: nothing has a fixed width that adds up past a column. Rows are flex boxes
+that wrap (``row()``), widths are ``min``/``max`` pairs, and a box that may be wider
+than the column (a long formula) scrolls inside itself (``scroll_box()``, class
+``ade-scroll``).
 
 Figures are drawn with matplotlib's object API on the Agg canvas (no pyplot, so
 no global state and no GUI backend) and shipped to an ``ipywidgets.Image`` as PNG
@@ -8,51 +21,115 @@ bytes: the same bytes a test can compare and a browser shows.
 import html
 import io
 import math
-import re
 
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-_XML_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"')
+from explorer.theme import BORDER, GRAPH_CSS, MUTED, STATUS, TEXT, graph_html
+
+# Dark ink for figures: it turns light with the figure in a dark theme.
+INK = "#222222"
+DARK = 'body[data-jp-theme-light="false"]'
+STYLE_CSS = f"""
+.ade-panel {{ color: {TEXT}; min-width: 0; box-sizing: border-box;
+  max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }}
+.ade-panel .widget-slider, .ade-panel .widget-text, .ade-panel .widget-hbox,
+.ade-panel .widget-vbox, .ade-panel .widget-gridbox {{ max-width: 100%; min-width: 0; }}
+.ade-panel .widget-label, .ade-panel .widget-html, .ade-panel .widget-htmlmath {{ min-width: 0; }}
+.ade-panel .widget-html-content, .ade-panel .widget-htmlmath-content {{ flex: 1 1 auto;
+  min-width: 0; }}
+.ade-figure {{ max-width: 100%; height: auto; }}
+{DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
+.ade-scroll {{ overflow-x: auto; max-width: 100%; }}
+.ade-cell-caption {{ color: {MUTED}; font-size: 11px; line-height: 1.1; }}
+.ade-num {{ font-family: var(--jp-code-font-family, monospace); font-size: 12px; }}
+.ade-card {{ border: 1px solid {BORDER}; border-radius: 6px; padding: 4px 8px; }}
+{GRAPH_CSS}
+"""
+
+
+def style():
+    """The panels' stylesheet as an (invisible) widget: include it once per panel."""
+    w = W.HTML(f"<style>{STYLE_CSS}</style>", layout=W.Layout(height="0px", margin="0px"))
+    w.add_class("ade-style")
+    return w
 
 
 class Panel:
-    """Mixin: a panel displays as its root widget (``self.widget``)."""
+    """Mixin: a panel displays as its root widget (``self.widget``), with the
+    stylesheet alongside and the class ``ade-panel`` that scopes it."""
 
     widget: W.Widget
 
+    def _display_box(self):
+        box = getattr(self, "_box", None)
+        if box is None or box.children[1] is not self.widget:
+            self.widget.add_class("ade-panel")
+            box = self._box = W.VBox([style(), self.widget], layout=W.Layout(max_width="100%"))
+        return box
+
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return self._display_box()._repr_mimebundle_(**kwargs)
+
+
+def row(children, gap="4px 12px", **layout):
+    """A row that wraps onto the next line when the column is too narrow."""
+    return W.HBox(
+        children,
+        layout=W.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap, **layout),
+    )
+
+
+def scroll_box(child):
+    """A box that keeps its child to the column's width and scrolls it sideways."""
+    box = W.Box([child], layout=W.Layout(overflow="auto hidden", max_width="100%"))
+    box.add_class("ade-scroll")
+    return box
 
 
 def figure(width=6.4, height=3.6):
-    """A fresh matplotlib Figure that is not registered with pyplot."""
+    """A fresh matplotlib Figure that is not registered with pyplot, with a
+    transparent background and dark ink (see ``STYLE_CSS`` for the dark theme)."""
     fig = Figure(figsize=(width, height))
+    fig.patch.set_alpha(0.0)
     fig.subplots_adjust(left=0.15, right=0.95, top=0.95, bottom=0.14)
     return fig
 
 
+def style_axes(ax):
+    """The figure's ink on one axes (matplotlib's rcParams are global: a panel must
+    not change them for the user's own plots)."""
+    ax.set_facecolor("none")
+    for spine in ax.spines.values():
+        spine.set_edgecolor(INK)
+    ax.tick_params(colors=INK, which="both")
+    ax.xaxis.label.set_color(INK)
+    ax.yaxis.label.set_color(INK)
+    ax.title.set_color(INK)
+
+
 def png(fig, dpi=90):
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes, transparent where nothing is drawn."""
+    for ax in fig.axes:
+        style_axes(ax)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, transparent=True)
     return buf.getvalue()
 
 
 def image(width="100%"):
-    return W.Image(format="png", layout=W.Layout(width=width, max_width="720px"))
+    """The Image a figure goes to: the column's width at most, turned over in a
+    dark theme (class ``ade-figure``)."""
+    layout = W.Layout(width=width, max_width="720px", height="auto", margin="2px 0px")
+    w = W.Image(format="png", layout=layout)
+    w.add_class("ade-figure")
+    return w
 
 
 def svg_inline(dot):
-    """A graphviz Digraph rendered by ``dot`` as SVG text fit for inline HTML
-    (the XML prolog and DOCTYPE cut off), scaled to the panel's width."""
-    svg = dot.pipe(format="svg", encoding="utf-8")
-    svg = _XML_HEAD.sub("", svg, count=1)
-    # dot fixes the size in points; scale to the panel's width instead (the viewBox
-    # keeps the proportions), never past the natural size.
-    svg = _SIZE.sub(r'<svg style="width:100%;max-width:\1pt;height:auto"', svg, count=1)
-    return f'<div class="ade-graph" style="max-width:100%">{svg}</div>'
+    """A graphviz Digraph rendered by ``dot`` as themed inline HTML: scaled to the
+    panel's width (never past its natural size), with a "full size" toggle."""
+    return graph_html(dot.pipe(format="svg", encoding="utf-8"))
 
 
 def num(x, digits=6):
@@ -62,30 +139,88 @@ def num(x, digits=6):
         return "—"
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
+    if x == 0:
+        x = 0.0  # no "-0" in a table
     return f"{x:.{digits}g}"
 
 
 def error_html(message):
-    """One line in red: the panel's error state."""
+    """One line in the theme's error colour: the panel's error state."""
     return (
-        '<div class="ade-error" style="color:#b00020;font-weight:bold">'
-        f"&#9888; {html.escape(str(message))}</div>"
+        f'<div class="ade-error ade-status" style="color:{STATUS["wrong"]};font-weight:bold">'
+        f"&#9888; {html.escape(str(message), quote=False)}</div>"
     )
 
 
-VERDICT_COLOURS = {"good": "#1b7f3b", "ok": "#1b7f3b", "doubtful": "#b26a00", "wrong": "#b00020"}
+def status_html(text, kind="info", cls=""):
+    """A line of status text in a theme colour (``explorer.theme.STATUS``)."""
+    colour = STATUS.get(kind, TEXT)
+    return (
+        f'<span class="ade-status {cls}" style="color:{colour};font-weight:bold">'
+        f"{html.escape(str(text), quote=False)}</span>"
+    )
 
 
 def verdict_html(verdict):
     """A verdict as a coloured word with a class a browser test can find."""
-    colour = VERDICT_COLOURS.get(verdict, "#555")
-    mark = "&#10003;" if verdict in ("good", "ok") else "&#10007;"
+    colour = STATUS.get(verdict, MUTED)
+    mark = "&#10003;" if verdict in ("good", "ok", "kink") else "&#10007;"
     return (
-        f'<span class="ade-verdict ade-verdict-{html.escape(str(verdict))}" '
+        f'<span class="ade-verdict ade-status ade-verdict-{html.escape(str(verdict))}" '
         f'style="color:{colour};font-weight:bold">{mark} {html.escape(str(verdict))}</span>'
     )
 
 
 def value_html(text, cls):
     """A number in a span with a class, so a browser test can read it by selector."""
-    return f'<span class="{cls}" style="font-family:monospace">{html.escape(text)}</span>'
+    font = "font-family:var(--jp-code-font-family, monospace)"
+    return f'<span class="{cls}" style="{font}">{html.escape(text)}</span>'
+
+
+def extend_to(slider, x, steps=400):
+    """Widen a FloatSlider's range so that x lies inside (with a tenth of the old span
+    beyond it) and move the slider there; returns the new (min, max).
+
+    x lands on the slider's grid (min + k step), since the browser snaps a value to
+    it; and range and value go to the browser as one message, since a range that
+    arrived alone would move the browser's slider, which would send its old value
+    back and undo the move."""
+    span = slider.max - slider.min
+    lo, hi = min(slider.min, x - 0.1 * span), max(slider.max, x + 0.1 * span)
+    step = (hi - lo) / steps
+    lo = x - math.ceil((x - lo) / step - 1e-9) * step
+    with slider.hold_sync():
+        with slider.hold_trait_notifications():
+            slider.min, slider.max, slider.step = lo, hi, step
+        slider.value = x
+    return slider.min, slider.max
+
+
+def typed_box(slider, on_extend=None, width="105px"):
+    """A FloatText beside a slider (whose own readout clamps a typed value into its
+    range without a word): typed inside the range it moves the slider; typed past it,
+    it extends the range (``extend_to``) and calls ``on_extend(x, lo, hi)`` so the
+    panel can say so; it follows the slider when the slider moves. Use with
+    ``readout=False`` on the slider."""
+    box = W.FloatText(value=slider.value, layout=W.Layout(width=width))
+    box.add_class("ade-typed")
+
+    def typed(change):
+        x = float(change["new"])
+        if x == slider.value:
+            return
+        if not math.isfinite(x):
+            box.value = slider.value
+        elif slider.min <= x <= slider.max:
+            slider.value = x
+        else:
+            lo, hi = extend_to(slider, x)
+            if on_extend is not None:
+                on_extend(x, lo, hi)
+
+    def moved(change):
+        box.value = change["new"]
+
+    box.observe(typed, names="value")
+    slider.observe(moved, names="value")
+    return box

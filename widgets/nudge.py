@@ -24,7 +24,19 @@ import sympy
 from engine import DomainError, Value
 from explorer import check, draw
 from explorer._common import count_ops_at_most
-from widgets._common import Panel, error_html, num, svg_inline, verdict_html
+from explorer.readable import readable
+from widgets._common import (
+    Panel,
+    error_html,
+    extend_to,
+    num,
+    row,
+    scroll_box,
+    status_html,
+    svg_inline,
+    typed_box,
+    verdict_html,
+)
 from widgets._target import resolve, variables_of
 
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
@@ -48,9 +60,16 @@ class Nudge(Panel):
     Widgets, for a test or a notebook: ``.sliders[label]`` (FloatSlider),
     ``.output`` (HTML: the root's value), ``.grads[label]``, ``.closed[label]``,
     ``.finite[label]`` (Labels), ``.formulas[label]`` (HTMLMath),
-    ``.verdicts[label]`` (HTML), ``.graph`` (HTML with the SVG), ``.error`` (HTML,
-    empty when all is well), ``.reset`` (Button). ``.report`` is the last
-    ``CheckReport``.
+    ``.verdicts[label]`` (HTML), ``.typed[label]`` (FloatText: a value typed there
+    past the slider's range extends the range), ``.graph`` (HTML with the SVG),
+    ``.error`` (HTML, empty when all is well), ``.note`` (HTML: what the panel did
+    on its own, such as extending a range), ``.reset`` (Button). ``.report`` is
+    the last ``CheckReport``.
+
+    Layout: one row per variable, its slider and typed value, then its backprop
+    gradient, closed form, finite difference and verdict, each with a caption; the
+    row wraps (numbers under the slider) when the column is narrow, so the
+    verdict always stays with its numbers and nothing scrolls sideways.
     """
 
     def __init__(self, root, *, ranges=None, span=None, h=1e-5, formulas=None, graph=True):
@@ -59,6 +78,8 @@ class Nudge(Panel):
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
         self._quiet = False
         self._typeset = False
+        self._limits_follow = False
+        self.listeners = []  # called with the CheckReport after each refresh
         self.vars = variables_of(root)
         if not self.vars:
             raise ValueError("nudge: the graph has no variables to slide")
@@ -72,7 +93,7 @@ class Nudge(Panel):
             raise ValueError(f"nudge: ranges given for unknown variables {sorted(unknown)}")
 
         self.sliders, self.grads, self.closed, self.finite = {}, {}, {}, {}
-        self.formulas, self.verdicts, self.limits = {}, {}, {}
+        self.formulas, self.verdicts, self.limits, self.typed = {}, {}, {}, {}
         for name, v in zip(self.names, self.vars):
             lo, hi, step = default_range(v.data, span)
             if name in ranges:
@@ -80,22 +101,29 @@ class Nudge(Panel):
                 if not lo < hi:
                     raise ValueError(f"nudge: the range of {name} needs min < max, got {lo, hi}")
                 step = (hi - lo) / 400
+            # The slider's own readout clamps a typed value into its range without a
+            # word; a text box beside it lets a typed value extend the range instead.
             s = W.FloatSlider(
                 value=v.data, min=min(lo, v.data), max=max(hi, v.data), step=step,
-                description=name, continuous_update=True, readout_format=".4f",
-                layout=W.Layout(width="330px"),
+                description=name, continuous_update=True, readout=False,
+                layout=W.Layout(flex="1 1 200px", min_width="150px", max_width="360px"),
+                style={"description_width": "initial"},
             )  # fmt: skip
             s.add_class("ade-slider")
             s.add_class(f"ade-slider-{css_name(name)}")
-            s.observe(self._on_slide(v), names="value")
+            s.observe(self._on_slide(v, name), names="value")
             self.sliders[name] = s
+            t = typed_box(s, self._on_extend(name))
+            t.add_class(f"ade-typed-{css_name(name)}")
+            self.typed[name] = t
             for kind, store in (("grad", self.grads), ("closed", self.closed),
                                 ("finite", self.finite)):  # fmt: skip
-                lab = W.Label(layout=W.Layout(width="130px"))  # -4.987225806e-05 fits
+                lab = W.Label(layout=W.Layout(min_width="118px"))  # -4.987225806e-05 fits
                 lab.add_class(f"ade-{kind}")
+                lab.add_class("ade-num")
                 lab.add_class(f"ade-{kind}-{css_name(name)}")
                 store[name] = lab
-            self.verdicts[name] = W.HTML(layout=W.Layout(width="100px"))
+            self.verdicts[name] = W.HTML(layout=W.Layout(min_width="90px"))
             self.verdicts[name].add_class(f"ade-verdict-{css_name(name)}")
             self.formulas[name] = W.HTMLMath()
             self.limits[name] = self._limit_boxes(s)
@@ -103,10 +131,20 @@ class Nudge(Panel):
         self.output = W.HTML()
         self.output.add_class("ade-output")
         self.error = W.HTML()
+        self.note = W.HTML()
         self.graph = W.HTML()
         self.graph.add_class("ade-graph")
         self.reset = W.Button(description="Reset", icon="undo", tooltip="back to the start")
         self.reset.on_click(lambda _: self.reset_values())
+        # what is shown only: the check evaluates the computed closed form either way
+        self.simplify = W.ToggleButtons(
+            options=["as computed", "simplified"], value="as computed",
+            tooltips=["the chain rule's sum of paths", "SymPy's factor_terms / factor / "
+                      "simplify, under a time budget"],
+            style={"button_width": "auto"},
+        )  # fmt: skip
+        self.simplify.add_class("ade-simplify")
+        self.simplify.observe(self._retypeset, names="value")
         self.widget = self._layout()
 
         root.forward()
@@ -117,10 +155,12 @@ class Nudge(Panel):
 
     # -- layout --------------------------------------------------------------
     def _limit_boxes(self, slider):
-        lo = W.FloatText(value=slider.min, description="min", layout=W.Layout(width="170px"))
-        hi = W.FloatText(value=slider.max, description="max", layout=W.Layout(width="170px"))
+        lo = W.FloatText(value=slider.min, description="min", layout=W.Layout(width="160px"))
+        hi = W.FloatText(value=slider.max, description="max", layout=W.Layout(width="160px"))
 
         def apply(_):
+            if self._limits_follow:  # the boxes are being set to the slider's range
+                return
             if lo.value < hi.value:
                 # min and max are checked against each other once, at the end; a value
                 # outside the new range is clamped into it (and the panel follows).
@@ -130,31 +170,49 @@ class Nudge(Panel):
 
         lo.observe(apply, names="value")
         hi.observe(apply, names="value")
-        return W.HBox([W.Label(slider.description, layout=W.Layout(width="60px")), lo, hi])
+        return row([W.Label(slider.description, layout=W.Layout(width="60px")), lo, hi])
+
+    def _cell(self, caption, widget):
+        head = W.HTML(f'<span class="ade-cell-caption">{html.escape(caption)}</span>')
+        return W.VBox([head, widget], layout=W.Layout(flex="0 0 auto"))
 
     def _layout(self):
-        head = ["variable", "backprop grad", "closed form", "finite diff", "verdict"]
-        cells = [W.HTML(f"<b>{h}</b>") for h in head]
+        rows = []
         for n in self.names:
-            cells += [self.sliders[n], self.grads[n], self.closed[n], self.finite[n],
-                      self.verdicts[n]]  # fmt: skip
-        table = W.GridBox(
-            cells,
-            layout=W.Layout(grid_template_columns="340px 135px 135px 135px 110px",
-                            grid_gap="2px 6px", align_items="center"),
-        )  # fmt: skip
+            left = W.HBox(
+                [self.sliders[n], self.typed[n]],
+                layout=W.Layout(flex="1 1 280px", max_width="470px", align_items="center"),
+            )
+            numbers = row(
+                [
+                    self._cell("backprop grad", self.grads[n]),
+                    self._cell("closed form", self.closed[n]),
+                    self._cell("finite diff", self.finite[n]),
+                    self._cell("verdict", self.verdicts[n]),
+                ],
+                gap="2px 10px",
+                flex="1 1 auto",
+            )
+            r = row([left, numbers], gap="2px 16px", padding="2px 0")
+            r.add_class("ade-var-row")
+            r.add_class(f"ade-row-{css_name(n)}")
+            rows.append(r)
+        table = W.VBox(rows, layout=W.Layout(max_width="100%"))
         ranges = W.Accordion([W.VBox([self.limits[n] for n in self.names])])
         ranges.set_title(0, "slider ranges")
         ranges.selected_index = None
-        formulas = W.Accordion([W.VBox([self.formulas[n] for n in self.names])])
-        formulas.set_title(0, "closed forms d root / d variable")
+        formulas = W.Accordion(
+            [W.VBox([self.simplify, *(scroll_box(self.formulas[n]) for n in self.names)])]
+        )
+        top = self.root.label or "f"
+        formulas.set_title(0, f"closed forms ∂{top}/∂ each variable")
         formulas.selected_index = 0 if len(self.names) <= 8 else None
         formulas.observe(self._typeset_formulas, names="selected_index")
         self._formula_box = formulas
-        parts = [W.HBox([self.output, self.reset]), self.error, table, formulas, ranges]
+        parts = [row([self.output, self.reset]), self.error, self.note, table, formulas, ranges]
         if self.show_graph:
             parts.append(self.graph)
-        return W.VBox(parts)
+        return W.VBox(parts, layout=W.Layout(max_width="100%"))
 
     def _typeset_formulas(self, change=None):
         """Each variable's d root/d x in LaTeX, once: the formula does not move with
@@ -164,25 +222,58 @@ class Nudge(Panel):
         if self._typeset or self._formula_box.selected_index is None:
             return
         self._typeset = True
+        simplified = self.simplify.value == "simplified"
         top = sympy.latex(self.root.symbol) if self.root.label else "f"
         for n, v in zip(self.names, self.vars):
             text = r"\text{(too long to typeset here: see explorer.formulas)}"
             for view in ("grad_expr", "chain_expr"):
                 e = getattr(v, view)
                 if count_ops_at_most(e, MAX_TREE) is not None:
+                    note = None
+                    if simplified and view == "grad_expr":
+                        e, note = readable(e)
                     text = sympy.latex(e)
+                    if note:
+                        text += rf"\quad\text{{({note})}}"
                     break
             var = sympy.latex(v.symbol)
             self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {text}$"
 
+    def _retypeset(self, change=None):
+        self._typeset = False
+        self._typeset_formulas()
+
     # -- behaviour -----------------------------------------------------------
-    def _on_slide(self, var):
+    def _on_slide(self, var, name):
         def moved(change):
             var.data = float(change["new"])
             if not self._quiet:
                 self.refresh()
 
         return moved
+
+    def _on_extend(self, name):
+        def extended(x, lo, hi):
+            """A value typed past the slider's end widened its range: the range boxes
+            follow, and the panel says so."""
+            _, lo_box, hi_box = self.limits[name].children
+            self._limits_follow = True
+            try:
+                lo_box.value, hi_box.value = lo, hi
+            finally:
+                self._limits_follow = False
+            self.note.value = status_html(
+                f"{name} = {num(x)} was outside its slider's range: the range is now "
+                f"{num(lo)} to {num(hi)}",
+                "info",
+                "ade-note",
+            )
+
+        return extended
+
+    def extend(self, name, x):
+        """Widen ``name``'s slider so that x lies inside, move it there, and say so."""
+        self._on_extend(name)(x, *extend_to(self.sliders[name], x))
 
     def refresh(self):
         """The update sequence; on a domain error, say so and keep the last good state."""
@@ -212,6 +303,8 @@ class Nudge(Panel):
         # page shows the new output, every other number and the graph are there too.
         top = html.escape(self.root.label or "output")
         self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
+        for listener in self.listeners:
+            listener(report)
 
     def reset_values(self):
         """Every slider (so every variable) back to where it started."""

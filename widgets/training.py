@@ -1,5 +1,5 @@
 """The training panel: an MLP learns a dataset, with a progress bar, the loss curve
-and, for 2-D data, the decision boundary.
+and, for 2-D data, the decision boundary, all moving while it runs.
 
 Two datasets:
 - ``"moons"``: micrograd's demo. Labels y in {-1, +1}, ``MLP(2, [16, 16, 1])``
@@ -9,14 +9,29 @@ Two datasets:
 - ``"lecture"``: the lecture's four samples (chapter 12), ``MLP(3, [4, 4, 1],
   act="tanh")``, the squared-error loss L = sum_i (s_i - y_i)^2, a constant rate.
 
-Each step is the lecture's loop: build the loss, zero the gradients, backward,
-``p.data -= lr * p.grad``. The boundary is the sign of the score on a coarse
-grid, each point a ``forward()`` of one score graph built once on two input
-Values: no graph is rebuilt per point.
+Each step is the lecture's loop: loss, zero the gradients, backward,
+``p.data -= lr * p.grad``, on one of three graphs of the same function:
+
+- ``"micrograd"``: the lecture's graph, a node per operation, rebuilt every step
+  (the default for the lecture's dataset);
+- ``"fused"``: ``MLP(..., fused=True)``, a node per neuron's weighted sum;
+- ``"compiled"``: the one-sample loss compiled once into NumPy code by
+  ``engine.compile`` (the closed forms of the value and of every parameter's
+  gradient, for the whole batch at once); the default for the moons.
+
+They compute the same numbers in the same order for the forward pass, so their
+losses agree to rounding in the gradients' sums (about 1e-12 after a hundred steps;
+the tests hold them to that): only the time differs.
+
+Run (the button) trains in a background thread, so the kernel stays free to hear
+Stop and the page keeps moving: the status line every ``STATUS_EVERY`` s, the loss
+curve and the boundary every ``REDRAW_EVERY`` s. ``run()`` trains in the caller's
+thread (scripts and tests).
 """
 
 import gc
 import random
+import threading
 import time
 
 import ipywidgets as W
@@ -24,13 +39,26 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from engine import Value, demo
+from engine.compile import compile_value_and_grad
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
-from widgets._common import Panel, figure, image, num, png
+from widgets._common import INK, MUTED, Panel, figure, image, num, png, row, status_html
 
 ALPHA = 1e-4
-REDRAW_EVERY = 1.0  # seconds between loss curves drawn while a run goes on
+REDRAW_EVERY = 1.0  # seconds between pictures while a run goes on (one costs ~0.2 s)
+STATUS_EVERY = 0.2  # seconds between status lines: about what a reader can follow
 DATASETS = ("moons", "lecture")
+GRAPHS = {
+    "micrograd": "micrograd's graph: a node per operation (the lecture's)",
+    "fused": "fused neurons: a node per weighted sum",
+    "compiled": "compiled closed forms (engine.compile, NumPy)",
+}
+ON = {"micrograd": "micrograd's graph", "fused": "the fused graph",
+      "compiled": "the compiled closed forms"}  # fmt: skip
+SAME = (
+    "The three graphs compute the same function in the same order: the same losses "
+    "(to rounding, about 1e-12), at different speeds."
+)
 
 
 class Training(Panel):
@@ -44,10 +72,13 @@ class Training(Panel):
 
     def __init__(
         self, dataset="moons", *, hidden=None, n_samples=100, noise=0.1, seed=1337,
-        lr=None, steps=None, grid=20,
+        lr=None, steps=None, grid=20, graph=None,
     ):  # fmt: skip
         if dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
+        graph = graph or ("compiled" if dataset == "moons" else "micrograd")
+        if graph not in GRAPHS:
+            raise ValueError(f"graph must be one of {', '.join(GRAPHS)}, got {graph!r}")
         if not (isinstance(grid, int) and 2 <= grid <= 200):
             raise ValueError(f"grid must be an int from 2 to 200 (points per side), got {grid!r}")
         self.dataset, self.seed, self.grid = dataset, seed, grid
@@ -59,29 +90,52 @@ class Training(Panel):
             self.X, self.y = np.array(LECTURE_XS), np.array(LECTURE_YS)
         self.hidden = tuple(hidden) if hidden is not None else ((16, 16) if moons else (4, 4))
 
+        slider = dict(flex="1 1 240px", min_width="200px", max_width="420px")
         self.lr = W.FloatLogSlider(
             value=lr or (1.0 if moons else 0.1), base=10, min=-3, max=0.5, step=0.05,
-            description="rate", readout_format=".3g",
+            description="rate", readout_format=".3g", layout=W.Layout(**slider),
         )  # fmt: skip
         self.steps = W.IntSlider(value=steps or (100 if moons else 20), min=1, max=500,
-                                 description="steps")  # fmt: skip
-        self.decay = W.Checkbox(value=moons, description="decay the rate (micrograd's)")
+                                 description="steps", layout=W.Layout(**slider))  # fmt: skip
+        self.decay = W.Checkbox(
+            value=moons, description="decay the rate (micrograd's)", indent=False,
+            layout=W.Layout(width="auto"),
+        )  # fmt: skip
+        self.graph = W.Dropdown(
+            options=[(text, key) for key, text in GRAPHS.items()], value=graph,
+            description="graph", layout=W.Layout(flex="1 1 300px", max_width="440px"),
+        )  # fmt: skip
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)
         self.reset_button = W.Button(description="New network", icon="refresh")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
-        self.status = W.Label()
+        self.progress = W.IntProgress(
+            value=0, min=0, max=1, description="progress",
+            layout=W.Layout(flex="1 1 200px", max_width="400px"),
+        )  # fmt: skip
+        self.status = W.Label(layout=W.Layout(max_width="100%"))
         self.status.add_class("ade-train-status")
+        self.same = W.HTML(f'<span style="color:{MUTED};font-size:12px">{SAME}</span>')
+        self.timing = W.HTML()
+        self.timing.add_class("ade-train-timing")
         self.plot = image("100%")
         self.widget = W.VBox(
             [
-                W.HBox([self.lr, self.steps, self.decay]),
-                W.HBox([self.run_button, self.reset_button, self.progress]),
+                row([self.lr, self.steps, self.decay]),
+                row([self.graph]),
+                self.same,
+                row([self.run_button, self.stop_button, self.reset_button, self.progress]),
                 self.status,
+                self.timing,
                 self.plot,
-            ]
+            ],
+            layout=W.Layout(max_width="100%"),
         )
-        self.run_button.on_click(lambda _: self.run())
+        self._thread, self._stop = None, threading.Event()
+        self._compiled = {}  # graph key -> (loss function, score function)
+        self.run_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
         self.reset_button.on_click(lambda _: self.reset())
+        self.graph.observe(lambda _: self.reset(), names="value")
         self.reset()
 
     # -- the model -----------------------------------------------------------
@@ -90,73 +144,191 @@ class Training(Panel):
         random.seed(self.seed)
         nin = self.X.shape[1]
         act = "tanh" if self.dataset == "lecture" else None
-        self.model = MLP(nin, [*self.hidden, 1], act=act)
+        self.model = MLP(nin, [*self.hidden, 1], act=act, fused=self.graph.value == "fused")
+        self.params = self.model.parameters()
         self.losses, self.boundary = [], None
-        if nin == 2:  # one score graph on two input Values, re-run per grid point
-            self._grid_in = [Value(0.0, label="x_1"), Value(0.0, label="x_2")]
-            self._grid_score = self.model(self._grid_in)
-        self.loss_value, self.accuracy = self._loss()
+        # one score graph on input Values, re-run per grid point and per accuracy
+        self._score_in = [Value(0.0, label=f"x_{j + 1}") for j in range(nin)]
+        self._score = self.model(self._score_in)
+        self.loss, self.accuracy = self._loss_and_accuracy()
         self.progress.value = 0
+        self.timing.value = ""
         self._show()
 
     def _loss(self):
-        """(loss Value, accuracy): the dataset's loss, built afresh (the lecture's way)."""
+        """(loss Value, accuracy): the dataset's loss graph, built afresh (the lecture's way)."""
         if self.dataset == "moons":  # micrograd's max-margin loss, engine.demo's one copy
             return demo.svm_loss(self.model, self.X, self.y, ALPHA)
         scores = [self.model([Value(float(v)) for v in x]) for x in self.X]
-        ys = self.y
-        loss = sum((s - float(yi)) ** 2 for yi, s in zip(ys, scores))
-        acc = float(np.mean([(s.data > 0) == (yi > 0) for yi, s in zip(ys, scores)]))
+        loss = sum((s - float(yi)) ** 2 for yi, s in zip(self.y, scores))
+        acc = float(np.mean([(s.data > 0) == (yi > 0) for yi, s in zip(self.y, scores)]))
         return loss, acc
+
+    def _compiled_fns(self):
+        """The one-sample loss and the score, compiled once per network shape."""
+        key = (self.dataset, self.hidden, self.X.shape[1])
+        if key not in self._compiled:
+            random.seed(self.seed)
+            act = "tanh" if self.dataset == "lecture" else None
+            model = MLP(self.X.shape[1], [*self.hidden, 1], act=act)
+            xs = [Value(0.0, label=f"x_{j + 1}") for j in range(self.X.shape[1])]
+            y = Value(0.0, label="y")
+            score = model(xs)
+            one = (1 + -y * score).relu() if self.dataset == "moons" else (score - y) ** 2
+            params = model.parameters()
+            self._compiled[key] = (
+                compile_value_and_grad(one, [*xs, y], params, name="loss_and_grad"),
+                compile_value_and_grad(score, xs, params, name="score_and_grad"),
+            )
+        return self._compiled[key]
+
+    def _theta(self):
+        return np.array([p.data for p in self.params])
+
+    def _compiled_step(self):
+        """(loss, gradient) at the current parameters, from the compiled closed forms.
+        The loss adds up in the engine's order, so it is the engine's number."""
+        f, _ = self._compiled_fns()
+        theta = self._theta()
+        values, grads = f(np.column_stack([self.X, self.y]), theta)
+        total = 0
+        for v in values.tolist():
+            total += v
+        if self.dataset == "moons":
+            reg = 0
+            for t in theta.tolist():
+                reg += t * t
+            loss = total * (1.0 / len(values)) + ALPHA * reg
+            grad = grads.sum(axis=0) * (1.0 / len(values)) + ALPHA * 2 * theta
+        else:
+            loss, grad = total, grads.sum(axis=0)
+        return loss, grad
+
+    def scores(self, points):
+        """The model's score at each point (rows of ``points``)."""
+        points = np.asarray(points, dtype=float)
+        if self.graph.value == "compiled":
+            _, g = self._compiled_fns()
+            return g(points, self._theta())[0]
+        out = np.empty(len(points))
+        for i, x in enumerate(points):
+            for v, xj in zip(self._score_in, x):
+                v.data = float(xj)
+            out[i] = self._score.forward()
+        return out
+
+    def _accuracy(self):
+        return float(np.mean((self.scores(self.X) > 0) == (self.y > 0)))
+
+    def _loss_and_accuracy(self):
+        if self.graph.value == "compiled":
+            return self._compiled_step()[0], self._accuracy()
+        loss, acc = self._loss()
+        return loss.data, acc
 
     def step(self, lr):
         """One step of gradient descent; returns the loss before it."""
-        loss, self.accuracy = self._loss()
-        self.model.zero_grad()
-        loss.backward()
-        for p in self.model.parameters():
-            p.data -= lr * p.grad
-        self.losses.append(loss.data)
-        return loss.data
+        if self.graph.value == "compiled":
+            loss, grad = self._compiled_step()
+            for p, g in zip(self.params, grad.tolist()):
+                p.data -= lr * g
+        else:
+            loss, self.accuracy = self._loss()
+            self.model.zero_grad()
+            loss.backward()
+            for p in self.params:
+                p.data -= lr * p.grad
+            loss = loss.data
+        self.losses.append(loss)
+        return loss
+
+    # -- running -------------------------------------------------------------
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self):
+        """Run in a background thread (the Run button): the kernel stays free to hear
+        Stop, and the page shows the run as it goes."""
+        if self.running:
+            return
+        self._thread = threading.Thread(target=self._run_quietly, daemon=True)
+        self._set_running(True)
+        self._thread.start()
+
+    def _run_quietly(self):
+        try:
+            self.run()
+        except Exception as e:  # the thread has no caller: say it in the panel
+            self.timing.value = status_html(f"the run stopped: {type(e).__name__}: {e}", "wrong")
+            self._set_running(False)
+
+    def stop(self):
+        """Ask a run to stop after its current step (the Stop button)."""
+        self._stop.set()
+
+    def wait(self, timeout=None):
+        """Until a background run ends (for scripts and tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _set_running(self, on):
+        self.run_button.disabled = on
+        self.reset_button.disabled = on
+        self.graph.disabled = on
+        self.stop_button.disabled = not on
 
     def run(self):
-        """Take ``steps`` steps, updating the progress bar at each and the loss curve
-        every second or so (a figure costs a fifth of a second)."""
+        """Take ``steps`` steps, showing the status about five times a second and the
+        loss curve and boundary about once a second, until done or stopped."""
         n, lr0 = self.steps.value, float(self.lr.value)
-        self.run_button.disabled = True
+        self._stop.clear()
+        self._set_running(True)
         self.progress.max, self.progress.value = n, 0
-        drawn = time.monotonic()
+        started = drawn = shown = time.monotonic()
         collecting = gc.isenabled()
         # Values hold no reference cycles, so reference counting frees every graph;
         # the cyclic collector would only rescan the live nodes (a third of the time).
         gc.disable()
+        done = 0
         try:
             for k in range(n):
+                if self._stop.is_set():
+                    break
                 lr = lr0 * (1 - 0.9 * k / n) if self.decay.value else lr0
                 self.step(lr)
-                self.progress.value = k + 1
-                if time.monotonic() - drawn > REDRAW_EVERY and k + 1 < n:
-                    self._show(boundary=False)
-                    drawn = time.monotonic()
-            self.loss_value, self.accuracy = self._loss()
+                done = k + 1
+                now = time.monotonic()
+                if now - drawn > REDRAW_EVERY and done < n:
+                    self.progress.value = done
+                    self.loss, self.accuracy = self._loss_and_accuracy()
+                    self._show()
+                    drawn = shown = time.monotonic()
+                elif now - shown > STATUS_EVERY:
+                    self.progress.value = done
+                    self._status(running=True)
+                    shown = now
+            self.loss, self.accuracy = self._loss_and_accuracy()
         finally:
             if collecting:
                 gc.enable()
-            self.run_button.disabled = False
+            self._set_running(False)
+        took = time.monotonic() - started
+        self.progress.value = done
+        stopped = " (stopped)" if done < n else ""
+        took = f"{took:.1f} s" if took >= 1 else f"{1000 * took:.0f} ms"
+        self.timing.value = status_html(
+            f"{done} steps in {took} on {ON[self.graph.value]}{stopped}", "info"
+        )
         self._show()
 
     def scores_on_grid(self):
         """(xs, ys, scores): the model's score on a grid over the data (padded)."""
         (x0, y0), (x1, y1) = self.X.min(axis=0) - 0.5, self.X.max(axis=0) + 0.5
         gx, gy = np.linspace(x0, x1, self.grid), np.linspace(y0, y1, self.grid)
-        a, b = self._grid_in
-        out = np.empty((self.grid, self.grid))
-        for i, yv in enumerate(gy):
-            b.data = float(yv)
-            for j, xv in enumerate(gx):
-                a.data = float(xv)
-                out[i, j] = self._grid_score.forward()
-        return gx, gy, out
+        xx, yy = np.meshgrid(gx, gy)
+        out = self.scores(np.column_stack([xx.ravel(), yy.ravel()]))
+        return gx, gy, out.reshape(self.grid, self.grid)
 
     # -- the picture ---------------------------------------------------------
     def _show(self, boundary=True):
@@ -178,27 +350,36 @@ class Training(Panel):
                 self.boundary = self.scores_on_grid()
             gx, gy, s = self.boundary
             right.contourf(gx, gy, s, levels=[-1e9, 0, 1e9], colors=["#f4b6b6", "#b6c8f4"])
-            right.contour(gx, gy, s, levels=[0], colors="black", linewidths=1)
+            right.contour(gx, gy, s, levels=[0], colors=INK, linewidths=1)
             pos = self.y > 0
             right.scatter(*self.X[pos].T, c="tab:blue", s=14, edgecolors="k", linewidths=0.4)
             right.scatter(*self.X[~pos].T, c="tab:red", s=14, edgecolors="k", linewidths=0.4)
             right.set_title(f"decision boundary ({self.grid}x{self.grid} grid)", fontsize=10, y=1.0)
         else:
-            scores = [self.model([Value(float(v)) for v in x]).data for x in self.X]
+            scores = self.scores(self.X)
             idx = np.arange(len(self.y))
             right.bar(idx - 0.2, self.y, 0.4, color="gray", label="target")
             right.bar(idx + 0.2, scores, 0.4, color="tab:blue", label="prediction")
-            right.axhline(0, color="black", lw=0.8)
+            right.axhline(0, color=INK, lw=0.8)
             right.set_xticks(idx)
             right.set_xlabel("sample")
             right.legend(fontsize=8)
             right.set_title("predictions vs targets", fontsize=10, y=1.0)
         self.plot.value = png(fig, dpi=80)
         # The status goes last: once the page shows it, the picture has arrived too.
+        self._status()
+
+    def _status(self, running=False):
+        """The status line. While running: the last loss on the curve (the loss
+        before the step just taken); at rest: the loss at the current parameters."""
+        k = len(self.losses)
+        if running:
+            head = f"running, step {k} of {self.progress.max}: loss {num(self.losses[-1], 5)}"
+        else:
+            head = f"after {k} steps: loss {num(self.loss, 5)}"
         self.status.value = (
-            f"after {k} steps: loss {num(self.loss_value.data, 5)}, "
-            f"accuracy {100 * self.accuracy:.0f}% ({len(self.y)} samples, "
-            f"{len(self.model.parameters())} parameters)"
+            f"{head}, accuracy {100 * self.accuracy:.0f}% ({len(self.y)} samples, "
+            f"{len(self.params)} parameters)"
         )
 
 

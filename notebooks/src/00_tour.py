@@ -12,6 +12,12 @@
 #
 # Here is all of that on the lecture's neuron. The numbered notebooks then follow
 # the lecture chapter by chapter (the list is at the end).
+#
+# A thin bar with "…" between cells is a folded self-check: the asserts that keep
+# each notebook's numbers honest (CI runs every notebook). They stay out of the
+# reading; click the bar to see one. The panels and tables follow JupyterLab's
+# theme (Settings → Theme) and fit a narrow column; a graph too wide for the
+# column is scaled down, and its "full size" toggle shows it at its own size.
 
 # %%
 import math
@@ -49,8 +55,10 @@ for v in (x1, w1, x2, w2, b, n):
     display(Math(rf"\frac{{\partial o}}{{\partial {sympy.latex(v.symbol)}}} = "
                  rf"{sympy.latex(v.grad_expr)} = {v.grad:.6f}"))
 
-# %%
+# %% [check]
 assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-12)
+
+# %%
 expected = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
 for v in (x1, w1, x2, w2, b):
     assert math.isclose(v.grad, expected[v.label], abs_tol=1e-12), v.label
@@ -73,8 +81,10 @@ formulas(o)
 
 # %%
 report = check(o)
-assert report.ok
 report
+
+# %% [check]
+assert report.ok
 
 # %% [markdown]
 # ## 4. Draw the graph
@@ -97,8 +107,14 @@ panel
 
 # %%
 panel.sliders["x2"].value = 1.0  # now w2 matters: its gradient is no longer 0
+
+# %% [check]
 assert w2.grad != 0 and panel.report.ok
+
+# %%
 panel.reset_values()
+
+# %% [check]
 assert w2.grad == 0
 
 # %% [markdown]
@@ -112,7 +128,11 @@ assert w2.grad == 0
 o2 = parse("tanh(x1*w1 + x2*w2 + b)", x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432)
 o2.label = "o"
 o2.backward()
+
+# %% [check]
 assert o2.data == o.data and o2.expr == o.expr
+
+# %%
 check(o2)
 
 # %% [markdown]

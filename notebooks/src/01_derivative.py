@@ -32,7 +32,7 @@ def f(x):
 
 f(3.0)
 
-# %%
+# %% [check]
 assert f(3.0) == 20.0
 
 # %%
@@ -54,7 +54,7 @@ x = 3.0
 slope = (f(x + h) - f(x)) / h
 slope
 
-# %%
+# %% [check]
 assert math.isclose(slope, 14.003, rel_tol=1e-9)  # 14 + 3h: the estimate's own error
 
 # %% [markdown]
@@ -65,7 +65,7 @@ assert math.isclose(slope, 14.003, rel_tol=1e-9)  # 14 + 3h: the estimate's own 
 for x in (-3.0, 2 / 3):
     print(f"x = {x:+.4f}: slope ≈ {(f(x + h) - f(x)) / h:+.6f}")
 
-# %%
+# %% [check]
 assert abs((f(-3.0 + h) - f(-3.0)) / h - (-22)) < 0.01
 assert abs((f(2 / 3 + h) - f(2 / 3)) / h) < 0.01
 
@@ -82,7 +82,7 @@ for h in (1e-3, 1e-6, 1e-8, 1e-10, 1e-12, 1e-14, 1e-16):
     est = (f(3.0 + h) - f(3.0)) / h
     print(f"h = {h:.0e}: slope ≈ {est:<20.15g} error {abs(est - 14):.1e}")
 
-# %%
+# %% [check]
 assert abs((f(3.0 + 1e-8) - f(3.0)) / 1e-8 - 14) < 1e-5  # a good h
 assert abs((f(3.0 + 1e-14) - f(3.0)) / 1e-14 - 14) > 0.1  # round-off has taken over
 assert (f(3.0 + 1e-16) - f(3.0)) / 1e-16 == 0  # 3 + 1e-16 == 3 in floats
@@ -105,7 +105,7 @@ x.grad
 display(Math(rf"y = {sympy.latex(y.expr)} = {y.data:g}"))
 display(Math(rf"\frac{{dy}}{{dx}} = {sympy.latex(x.grad_expr)} = {x.grad:g}"))
 
-# %%
+# %% [check]
 assert y.data == 20.0
 assert x.grad == 14.0
 X = sympy.Symbol("x", real=True)
@@ -137,6 +137,8 @@ panel
 
 # %%
 print("best h for the forward difference:", panel.best_h["forward"])
+
+# %% [check]
 assert panel.exact == 14.0
 assert 1e-10 <= panel.best_h["forward"] <= 1e-6  # about sqrt(machine epsilon)
 assert panel.errors["central"] < 1e-9  # exact on a parabola, up to round-off

@@ -29,7 +29,7 @@ print("d1", d1)
 print("d2", d2)
 print("slope", (d2 - d1) / h)
 
-# %%
+# %% [check]
 assert d1 == 4.0
 assert math.isclose((d2 - d1) / h, -3.0, rel_tol=1e-9)
 
@@ -48,7 +48,7 @@ for name in point:
     slopes[name] = (d_of(**nudged) - d_of(**point)) / h
 slopes
 
-# %%
+# %% [check]
 assert math.isclose(slopes["a"], -3.0, rel_tol=1e-9)
 assert math.isclose(slopes["b"], 2.0, rel_tol=1e-9)
 assert math.isclose(slopes["c"], 1.0, rel_tol=1e-9)
@@ -70,7 +70,7 @@ for v in (a, b, c):
     display(Math(rf"\frac{{\partial d}}{{\partial {v.label}}} = {sympy.latex(v.grad_expr)}"
                  rf" = {v.grad:g}"))
 
-# %%
+# %% [check]
 assert d.data == 4.0
 assert (a.grad, b.grad, c.grad) == (-3.0, 2.0, 1.0)
 assert a.grad_expr == b.symbol and b.grad_expr == a.symbol and c.grad_expr == 1
@@ -92,6 +92,8 @@ a.data += h
 stale = (d.data - d0) / h  # no forward(): d has not moved
 fresh = (d.forward() - d0) / h
 print("without forward():", stale, "  with forward():", fresh)
+
+# %% [check]
 assert stale == 0.0 and math.isclose(fresh, -3.0, rel_tol=1e-9)
 
 # %%
@@ -101,6 +103,8 @@ mixed = (d.forward() - d0) / h
 print(f"a is {a.data}, so the slope in b reads {mixed:.6f} instead of 2")
 a.data, b.data = 2.0, -3.0  # put both back
 d.forward()
+
+# %% [check]
 # (a + h)(b + h) + c - (ab + c) = (b + a + h) h: the slope reads b + a + h = -0.9999
 assert math.isclose(mixed, -3.0 + 2.0 + h, rel_tol=1e-6)
 
@@ -113,7 +117,7 @@ assert math.isclose(mixed, -3.0 + 2.0 + h, rel_tol=1e-6)
 report = check(d)
 report
 
-# %%
+# %% [check]
 assert report.ok and d.data == 4.0 and a.data == 2.0
 
 # %%
@@ -133,6 +137,12 @@ panel
 # %%
 panel.sliders["a"].value = 3.0  # the panel above moves too
 print("d =", d.data, " dd/db =", b.grad)
+
+# %% [check]
 assert d.data == 1.0 and b.grad == 3.0 and panel.report.ok
+
+# %%
 panel.reset_values()
+
+# %% [check]
 assert d.data == 4.0

@@ -38,7 +38,7 @@ print("d._prev =", d._prev)
 print("d._op   =", repr(d._op))
 print("L._op   =", repr(L._op), " inputs:", [v.label for v in L._prev])
 
-# %%
+# %% [check]
 assert L.data == -8.0
 assert d._op == "+" and e._op == "*" and L._op == "*"
 assert d._prev == (e, c) and L._prev == (d, f)
@@ -58,6 +58,8 @@ dot
 
 # %%
 src = dot.source
+
+# %% [check]
 assert "rankdir=LR" in src
 assert len(re.findall(r"shape=record", src)) == 7  # a, b, c, e, d, f, L
 assert len(re.findall(r"shape=circle", src)) == 3  # *, +, *: one per result
@@ -76,6 +78,8 @@ L.expr
 
 # %%
 A, B, C, F = sympy.symbols("a b c f", real=True)
+
+# %% [check]
 assert sympy.expand(L.expr - (A * B + C) * F) == 0
 assert L.expr.subs({A: 2, B: -3, C: 10, F: -2}) == -8
 

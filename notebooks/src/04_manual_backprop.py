@@ -48,7 +48,7 @@ b.grad = a.data * e.grad
 by_hand = {v.label: v.grad for v in (L, d, f, e, c, a, b)}
 by_hand
 
-# %%
+# %% [check]
 assert by_hand == {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0, "a": 6.0, "b": -4.0}
 
 # %%
@@ -76,6 +76,8 @@ nudged
 # %%
 for name, slope in nudged.items():
     assert math.isclose(slope, by_hand[name], abs_tol=1e-2), name
+
+# %% [check]
 assert L.forward() == -8.0  # the graph is where it started
 
 # %% [markdown]
@@ -89,8 +91,10 @@ assert L.forward() == -8.0  # the graph is where it started
 L.zero_grad()
 L.backward()
 engine_grads = {v.label: v.grad for v in (L, d, f, e, c, a, b)}
-assert engine_grads == by_hand
 engine_grads
+
+# %% [check]
+assert engine_grads == by_hand
 
 # %% [markdown]
 # ## What the explorer adds
@@ -104,6 +108,8 @@ formulas(L)
 
 # %%
 A, B, C, F = sympy.symbols("a b c f", real=True)
+
+# %% [check]
 assert a.grad_expr == B * F and b.grad_expr == A * F
 assert c.grad_expr == F and f.grad_expr == A * B + C
 assert e.chain_expr == f.symbol
@@ -120,7 +126,7 @@ draw(L, formulas="chain", edge_derivatives=True)
 report = check(L, nodes="all")
 report
 
-# %%
+# %% [check]
 assert report.ok and len(report.rows) == 7
 
 # %% [markdown]
@@ -136,6 +142,12 @@ panel
 # %%
 panel.sliders["c"].value = 6.0
 print("L =", L.data, " dL/df =", f.grad)
+
+# %% [check]
 assert L.data == 0.0 and f.grad == 0.0 and panel.report.ok
+
+# %%
 panel.reset_values()
+
+# %% [check]
 assert L.data == -8.0 and a.grad == 6.0

@@ -30,7 +30,7 @@ L.label = "L"
 L.backward()
 print("L =", L.data, " grads:", {v.label: v.grad for v in (a, b, c, f)})
 
-# %%
+# %% [check]
 assert check(L).ok  # the gradients we are about to follow are right
 
 # %% [markdown]
@@ -49,7 +49,7 @@ L.forward()
 print("after forward(): ", L.data)
 print(f"change {L.data + 8:.6f}, first-order prediction {predicted:.6f}")
 
-# %%
+# %% [check]
 assert math.isclose(L.data, -7.286496, rel_tol=1e-12)
 assert (a.data, b.data, c.data, f.data) == (2.06, -3.04, 9.98, -1.96)
 assert math.isclose(predicted, 0.72) and L.data + 8 < predicted
@@ -58,8 +58,10 @@ assert math.isclose(predicted, 0.72) and L.data + 8 < predicted
 # The lecture's way: build the expression again from the moved leaves. Same number.
 e2 = a * b
 L2 = (e2 + c) * f
-assert L2.data == L.data
 L2.data
+
+# %% [check]
+assert L2.data == L.data
 
 # %% [markdown]
 # ## The descent panel
@@ -79,6 +81,8 @@ panel
 
 # %%
 first = panel.trajectory[1]
+
+# %% [check]
 assert math.isclose(first["f"], -7.286496, rel_tol=1e-12)
 assert math.isclose(panel.trajectory[0]["predicted"], 0.72)
 assert panel.optimum is None
@@ -96,8 +100,16 @@ parabola
 
 # %%
 x_star = parabola.optimum["x"][0]
+
+# %% [check]
 assert math.isclose(x_star, 2 / 3) and not parabola.diverged
 assert abs(parabola.trajectory[-1]["x"][0] - x_star) < 1e-6  # 0.4 ** 20 of the way left
+
+# %%
 parabola.lr.value = 0.4  # 1 - 6 * 0.4 = -1.4: each step overshoots further
+
+# %% [check]
 assert parabola.diverged
+
+# %%
 parabola.lr.value = 0.1

@@ -50,7 +50,7 @@ o.label = "o"
 print("n =", n.data)
 print("o =", o.data, "  1/sqrt(2) =", 1 / math.sqrt(2))
 
-# %%
+# %% [check]
 assert math.isclose(n.data, 0.8813735870195432, rel_tol=1e-15)
 assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-15)
 
@@ -70,7 +70,7 @@ draw(o)
 (do_dn,) = local_partials(o)
 display(Math(rf"\frac{{do}}{{dn}} = {sympy.latex(do_dn)} = {1 - o.data**2!r}"))
 
-# %%
+# %% [check]
 assert do_dn == 1 - o.symbol**2
 assert math.isclose(1 - o.data**2, 0.5, rel_tol=1e-15)
 
@@ -88,6 +88,8 @@ display(Math(rf"\frac{{\partial o}}{{\partial n}} = {sympy.latex(n.grad_expr)} =
 
 # %%
 X1, X2, W1, W2, B = sympy.symbols("x1 x2 w1 w2 b", real=True)
+
+# %% [check]
 assert o.expr == sympy.tanh(B + W1 * X1 + W2 * X2)
 assert sympy.simplify(n.grad_expr - (1 - sympy.tanh(B + W1 * X1 + W2 * X2) ** 2)) == 0
 assert math.isclose(n.grad, 0.5, rel_tol=1e-15)
@@ -110,6 +112,12 @@ panel
 # %%
 panel.sliders["w1"].value = -1.0
 print("n =", n.data, " o =", o.data, " do/dw1 =", w1.grad)
+
+# %% [check]
 assert o.data > 0.999 and abs(w1.grad) < 0.01 and panel.report.ok
+
+# %%
 panel.reset_values()
+
+# %% [check]
 assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-15)

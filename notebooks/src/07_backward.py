@@ -82,9 +82,13 @@ draw(o)
 topo = topo_order(o)
 [v.label for v in topo]
 
-# %%
+# %% [check]
 assert len(topo) == 10
+
+# %%
 position = {v: i for i, v in enumerate(topo)}
+
+# %% [check]
 assert all(position[c] < position[v] for v in topo for c in v._prev)
 assert [v.label for v in topo[-2:]] == ["n", "o"]
 
@@ -121,7 +125,11 @@ by_hand = {v.label: v.grad for v in topo}
 o.zero_grad()  # backward() adds into grad: start from 0, as backward_by_hand does
 o.backward()  # the engine's own: the same loop over its rule table
 by_engine = {v.label: v.grad for v in topo}
+
+# %% [check]
 assert by_hand == by_engine
+
+# %%
 for label, g in EXPECTED.items():
     assert math.isclose(by_engine[label], g, abs_tol=1e-12), label
 by_engine
@@ -135,8 +143,10 @@ draw(o, formulas="chain", edge_derivatives=True)
 
 # %%
 report = check(o, nodes="all")
-assert report.ok
 report
+
+# %% [check]
+assert report.ok
 
 # %% [markdown]
 # ## The notes' own bug: `1 - t**2 * out.grad`
@@ -153,7 +163,11 @@ def tanh_buggy(t, out_grad):
 
 
 backward_by_hand(o, tanh_buggy)
+
+# %% [check]
 assert {v.label: v.grad for v in topo} == by_hand  # the bug is invisible here
+
+# %%
 print("lone neuron, buggy rule: x1.grad =", x1.grad, " w1.grad =", w1.grad)
 
 # %% [markdown]
@@ -174,6 +188,8 @@ buggy
 
 # %%
 flagged = {v.label for v in buggy.flagged}
+
+# %% [check]
 assert not buggy.ok
 assert "n" in flagged and "x1" in flagged and "o" not in flagged  # wrong from the tanh down
 
@@ -188,5 +204,7 @@ draw(L, verdicts=buggy)
 L.zero_grad()
 L.backward()
 fixed = check(L, nodes="all")
-assert fixed.ok
 fixed
+
+# %% [check]
+assert fixed.ok

@@ -25,6 +25,8 @@ b = a + a
 b.label = "b"
 b.backward()
 print("a.grad =", a.grad)
+
+# %% [check]
 assert a.grad == 2.0
 
 # %%
@@ -41,8 +43,10 @@ with inject_bug("+", "assign-not-accumulate"):
     b.backward()
 print("a.grad with the bug =", a.grad)
 report = check(b)
-assert a.grad == 1.0 and not report.ok
 report
+
+# %% [check]
+assert a.grad == 1.0 and not report.ok
 
 # %% [markdown]
 # ## The lecture's second example
@@ -67,6 +71,8 @@ def example():
 a, b, f = example()
 f.backward()
 print("a.grad =", a.grad, " b.grad =", b.grad)
+
+# %% [check]
 assert (a.grad, b.grad) == (-3.0, -8.0)
 assert check(f, nodes="all").ok
 
@@ -81,9 +87,11 @@ with inject_bug("all", "assign-not-accumulate"):
     f.backward()
 print("with the bug: a.grad =", a.grad, " b.grad =", b.grad)
 buggy = check(f, nodes="all")
+buggy
+
+# %% [check]
 assert (a.grad, b.grad) == (3.0, -2.0)
 assert {v.label for v in buggy.flagged} == {"a", "b"}
-buggy
 
 # %% [markdown]
 # The picture colours each node by its verdict: the two leaves that are used
@@ -102,8 +110,10 @@ draw(f, verdicts=buggy, formulas="grad")
 f.zero_grad()
 f.backward()
 fixed = check(f, nodes="all")
-assert (a.grad, b.grad) == (-3.0, -8.0) and fixed.ok
 fixed
+
+# %% [check]
+assert (a.grad, b.grad) == (-3.0, -8.0) and fixed.ok
 
 # %%
 draw(f, verdicts=fixed, formulas="grad")

@@ -42,9 +42,11 @@ print("o =", o.data)
 grads = {v.label: v.grad for v in (x1, w1, x2, w2, b)}
 grads
 
-# %%
+# %% [check]
 # chapter 7's numbers, from the single tanh rule
 assert math.isclose(o.data, 0.7071067811865476, rel_tol=1e-12)
+
+# %%
 for label, g in {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}.items():
     assert math.isclose(grads[label], g, abs_tol=1e-12), label
 
@@ -60,6 +62,8 @@ draw(o)
 ops = {v._op for v in topo_order(o) if v._op}
 constants = sorted({v.data for v in topo_order(o) if v.is_constant})
 print("operations:", sorted(ops), " constants:", constants)
+
+# %% [check]
 assert {"exp", "*", "+", "**-1"} <= ops and "tanh" not in ops
 assert constants == [-1.0, 1.0, 2.0]
 
@@ -93,9 +97,13 @@ try:
 except TypeError as err:
     print("2 * m  ->", f"TypeError: {err}")
 
-# %%
+# %% [check]
 assert (n * 2).data == (2 * n).data == 2 * n.data
+
+# %%
 two_n = 2 * n  # computed as n.__rmul__(2), i.e. n * 2: the 2 is wrapped, second
+
+# %% [check]
 assert two_n._prev[0] is n and two_n._prev[1].is_constant and two_n._prev[1].data == 2
 assert (1 - n).data == 1 - n.data and (1 / n).data == 1 / n.data  # __rsub__, __rtruediv__
 
@@ -109,14 +117,18 @@ assert (1 - n).data == 1 - n.data and (1 / n).data == 1 / n.data  # __rsub__, __
 # %%
 N = n.expr
 print("o =", o.expr)
+x1.grad_expr
+
+# %% [check]
 assert sympy.simplify((o.expr - sympy.tanh(N)).rewrite(sympy.exp)) == 0
 assert sympy.simplify((x1.grad_expr - w1.symbol * (1 - sympy.tanh(N) ** 2)).rewrite(sympy.exp)) == 0
-x1.grad_expr
 
 # %%
 formulas(o)
 
 # %%
 report = check(o, nodes="all")
-assert report.ok
 report
+
+# %% [check]
+assert report.ok

@@ -58,7 +58,7 @@ print("o       ", o32.item())
 print("x1.grad ", x1.grad.item())
 print("b as stored:", b.item(), " (asked for 6.8813735870195432)")
 
-# %%
+# %% [check]
 assert round(o32.item(), 8) == 0.70710669  # the lecture's printout, to its 8 decimals
 assert round(x1.grad.item(), 8) == -1.50000039
 assert b.item() == float(torch.tensor(6.8813735870195432, dtype=torch.float32))
@@ -84,10 +84,14 @@ print(f"{'o':4} {o.data:>22.17g} {o64.item():>22.17g}")
 for k, t in theirs.items():
     print(f"{k:4} {ours[k]:>22.17g} {t.grad.item():>22.17g}")
 
-# %%
+# %% [check]
 assert math.isclose(o64.item(), o.data, rel_tol=1e-15)
+
+# %%
 for k, t in theirs.items():
     assert math.isclose(t.grad.item(), ours[k], rel_tol=1e-14, abs_tol=1e-15), k
+
+# %% [check]
 assert math.isclose(ours["x1"], -1.5, rel_tol=1e-12)
 assert math.isclose(ours["w1"], 1.0, rel_tol=1e-12)
 
@@ -100,5 +104,7 @@ assert math.isclose(ours["w1"], 1.0, rel_tol=1e-12)
 
 # %%
 report = check(o)
-assert report.ok
 report
+
+# %% [check]
+assert report.ok

@@ -26,7 +26,7 @@ out = net(x)
 print(net)
 print("out =", out)
 
-# %%
+# %% [check]
 assert isinstance(out, Value) and -1 < out.data < 1
 assert [len(layer.neurons) for layer in net.layers] == [4, 4, 1]
 
@@ -54,7 +54,11 @@ draw(net.layers[0].neurons[0](x))
 random.seed(1337)
 fused = MLP(3, [4, 4, 1], act="tanh", fused=True)
 out_fused = fused(x)
+
+# %% [check]
 assert out_fused.data == out.data
+
+# %%
 print(len(topo_order(out_fused)), "nodes, output", out_fused.data)
 draw(out_fused)
 
@@ -77,9 +81,15 @@ w.chain_expr
 # %%
 print("operations: chain view", sympy.count_ops(w.chain_expr),
       " expanded", sympy.count_ops(w.grad_expr))
+
+# %% [check]
 assert sympy.count_ops(w.chain_expr) < sympy.count_ops(w.grad_expr) / 5
 
 # %%
 report = check(out)
+
+# %% [check]
 assert report.ok and len(report.rows) == 41
+
+# %%
 print(report.summary())

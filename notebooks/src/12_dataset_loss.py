@@ -31,8 +31,11 @@ xs = [
     [1.0, 1.0, -1.0],
 ]
 ys = [1.0, -1.0, -1.0, 1.0]  # desired targets
+
+# %% [check]
 assert xs == LECTURE_XS and ys == LECTURE_YS
 
+# %%
 random.seed(1337)
 net = MLP(3, [4, 4, 1], act="tanh")
 ypred = [net(x) for x in xs]
@@ -40,7 +43,7 @@ loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
 print("predictions:", [round(y.data, 4) for y in ypred])
 print("loss:", loss)
 
-# %%
+# %% [check]
 assert isinstance(loss, Value)
 assert math.isclose(loss.data, sum((y.data - t) ** 2 for y, t in zip(ypred, ys)), rel_tol=1e-12)
 
@@ -71,7 +74,7 @@ except TypeError as err:
     print("sum(terms)  ->", f"TypeError: {err}")
 print("sum(terms, Value(0.0)) ->", sum(terms, Value(0.0)))
 
-# %%
+# %% [check]
 assert sum(terms, Value(0.0)).data == 3.0
 assert (0 + loss).data == loss.data
 
@@ -107,6 +110,10 @@ for yh, y, t in zip(yhat, ypred, ys):
 
 # %%
 report = check(loss)
+
+# %% [check]
 assert report.ok and len(report.rows) == 41
+
+# %%
 print(report.summary())
 print(report.skipped)

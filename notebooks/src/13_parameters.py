@@ -27,7 +27,7 @@ params = net.parameters()
 per_layer = [len(layer.parameters()) for layer in net.layers]
 print(len(params), "parameters:", per_layer)
 
-# %%
+# %% [check]
 assert len(params) == 41 and per_layer == [16, 20, 5]
 assert len(set(map(id, params))) == 41  # each one once
 assert len(MLP(3, [4, 4, 1]).parameters()) == 41  # micrograd's ReLU network: the same count
@@ -56,7 +56,7 @@ plt.ylabel("dL/dp")
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% [check]
 assert all(p.grad != 0 for p in params)
 
 # %% [markdown]
@@ -75,6 +75,8 @@ b_out.chain_expr
 # %%
 e = sympy.symbols("e_1:5", real=True)
 yhat = sympy.symbols("yhat_1:5", real=True)
+
+# %% [check]
 assert sympy.expand(b_out.chain_expr - sum(2 * e[i] * (1 - yhat[i] ** 2) for i in range(4))) == 0
 
 # %% [markdown]
@@ -84,12 +86,16 @@ assert sympy.expand(b_out.chain_expr - sum(2 * e[i] * (1 - yhat[i] ** 2) for i i
 
 # %%
 report = check(loss, nodes=net.layers[2].parameters())
-assert report.ok and all(r.oracle is not None for r in report.rows)
 report
+
+# %% [check]
+assert report.ok and all(r.oracle is not None for r in report.rows)
 
 # %% [markdown]
 # `zero_grad()` on the network resets all 41 at once (the next chapter needs it).
 
 # %%
 net.zero_grad()
+
+# %% [check]
 assert all(p.grad == 0 for p in params)

@@ -58,7 +58,7 @@ ypred = [net(x) for x in xs]
 final = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
 print("after 20 steps: loss", final.data, " predictions", [round(y.data, 4) for y in ypred])
 
-# %%
+# %% [check]
 assert final.data < 0.05
 assert all((y.data > 0) == (t > 0) for y, t in zip(ypred, ys))
 assert all(b < a for a, b in zip(losses, losses[1:]))  # it falls at every step
@@ -73,6 +73,8 @@ assert all(b < a for a, b in zip(losses, losses[1:]))  # it falls at every step
 final.backward()
 stale = check(final)
 print(stale.summary()[:120], "...")
+
+# %% [check]
 assert not stale.ok
 
 # %% [markdown]
@@ -85,6 +87,8 @@ final.zero_grad()
 final.backward()
 report = check(final)
 print(report.summary())
+
+# %% [check]
 assert report.ok
 
 # %% [markdown]
@@ -93,6 +97,15 @@ assert report.ok
 # The same loop, the same seed, without the zeroing. Each `backward()` adds the
 # new gradient to all the old ones. It may even go down faster at first (a
 # runaway kind of momentum), but then the loss leaps back up, again and again.
+#
+# **What to look for.** On this seed the forgetful run *ends lower* than the
+# correct one (its last losses print as 0.0, against about 0.018): do not read that
+# as a better method. Read the curve, not its last point. Each step now moves by
+# the sum of every gradient so far, not by the gradient here, so the loss is no
+# longer pushed steadily downhill: it falls, then leaps up by orders of magnitude
+# in one step (0.0003 to 0.17, then 0.0099 to 3.8) at a small, fixed rate. A plain
+# gradient step at a small rate never does that; when your loss does, look for a
+# missing `zero_grad`. The next run shows where the luck can end.
 
 # %%
 _, forgetful = descend(zero_grad=False)
@@ -107,6 +120,8 @@ print([round(x, 4) for x in forgetful])
 
 # %%
 jumps = [b / max(a, 1e-300) for a, b in zip(forgetful, forgetful[1:])]
+
+# %% [check]
 assert max(jumps) > 100  # the loss leaps up by orders of magnitude in one step
 assert sum(b > a for a, b in zip(forgetful, forgetful[1:])) >= 2  # more than once
 
@@ -123,7 +138,7 @@ stuck_pred = [stuck_net(x).data for x in xs]
 print("forgotten:", round(stuck[-1], 4), [round(y, 3) for y in stuck_pred])
 print("zeroed:   ", round(good[-1], 4), [round(good_net(x).data, 3) for x in xs])
 
-# %%
+# %% [check]
 assert stuck[-1] > 7.9 and good[-1] < 0.05
 assert sum((y > 0) != (t > 0) for y, t in zip(stuck_pred, ys)) == 2
 
@@ -139,7 +154,7 @@ panel = training("lecture", lr=0.1, steps=20, seed=1337)
 panel.run()
 panel
 
-# %%
+# %% [check]
 assert len(panel.losses) == 20
 assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(panel.losses, losses))
 assert panel.accuracy == 1.0

@@ -40,7 +40,7 @@ plt.figure(figsize=(5, 5))
 plt.scatter(X[:, 0], X[:, 1], c=y, s=20, cmap="jet")
 plt.show()
 
-# %%
+# %% [check]
 assert len(model.parameters()) == 337 and X.shape == (100, 2) and set(y) == {-1, 1}
 
 # %%
@@ -51,10 +51,12 @@ unfused_loss, _ = demo.svm_loss(unfused_model, X, y)
 print(f"nodes in the loss's graph: {len(topo_order(loss)):,} fused, "
       f"{len(topo_order(unfused_loss)):,} as micrograd builds it")
 
-# %%
+# %% [check]
 assert math.isclose(loss.data, 0.8958441028683222, rel_tol=1e-12) and acc == 0.5
 assert unfused_loss.data == loss.data
 assert len(topo_order(unfused_loss)) > 5 * len(topo_order(loss))
+
+# %%
 del unfused_model, unfused_loss
 
 # %% [markdown]
@@ -81,6 +83,8 @@ print("\n".join(log))
 
 # %%
 final_loss, final_acc = demo.svm_loss(model, X, y)
+
+# %% [check]
 assert len(history) == 100 and bar.value == 100
 assert math.isclose(history[0], 0.8958441028683222, rel_tol=1e-12)
 assert math.isclose(history[-1], 0.010978370135492717, rel_tol=1e-9)  # micrograd's step 99
@@ -111,6 +115,8 @@ plt.show()
 
 # %%
 on_data = [model(list(map(Value, row))).data > 0 for row in X]
+
+# %% [check]
 assert on_data == list(y > 0)  # every training point on its side of the boundary
 assert 0 < Z.mean() < 1
 
@@ -125,5 +131,5 @@ assert 0 < Z.mean() < 1
 panel = training("moons")
 panel
 
-# %%
+# %% [check]
 assert panel.model is not model and len(panel.model.parameters()) == 337

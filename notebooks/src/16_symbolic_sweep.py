@@ -57,7 +57,11 @@ bar_x
 # %%
 # put the definitions back, innermost first, and it is SymPy's answer
 expanded = bar_x.subs(h3, definitions[h3]).subs(h2, definitions[h2]).subs(h1, definitions[h1])
+
+# %% [check]
 assert sympy.simplify(expanded - dy_dx) == 0
+
+# %%
 print("operations: sympy.diff", sympy.count_ops(dy_dx), "  sweep", sympy.count_ops(bar_x))
 
 
@@ -111,12 +115,18 @@ plt.show()
 
 # %%
 diff16, sweep16, cse16 = (s[-1] for s in sizes.values())
+
+# %% [check]
 assert diff16 > 5 * sweep16 and cse16 < 3 * sweep16
 assert sizes["sympy.diff"][-1] / sizes["sympy.diff"][2] > 2 * 16 / 4  # faster than linear
+
+# %%
 # and the expanded sweep is the oracle's function: equal at the point
 xv, yv = tanh_chain(16)
 yv.backward()
 at = {v.symbol: sympy.Float(v.data, 30) for v in topo_order(yv) if v.is_variable}
+
+# %% [check]
 assert abs(float(oracle(yv, xv).xreplace(at)) - float(xv.grad_expr.xreplace(at))) < 1e-14
 assert abs(float(xv.grad_expr.xreplace(at)) - xv.grad) < 1e-14
 
@@ -153,13 +163,17 @@ print(f"sympy.diff per parameter: {t_diff:.2f} s, {ops_diff:,} operations in all
 print(f"one reverse sweep:        {t_sweep:.2f} s, {ops_sweep:,} operations in all")
 print(f"cse of the oracle's formulas: {cse_size(by_diff):,} operations")
 
-# %%
+# %% [check]
 assert len(params) == 105
 assert ops_diff > 10 * ops_sweep
 assert cse_size(by_diff) < ops_diff / 10
+
+# %%
 at = {v.symbol: sympy.Float(v.data, 30) for v in topo_order(out) if v.is_variable}
 worst = max(abs(float(d.xreplace(at)) - p.grad) for d, p in zip(by_diff, params))
 print("largest gap between the oracle's value and backprop's number:", worst)
+
+# %% [check]
 assert worst < 1e-12
 
 # %% [markdown]

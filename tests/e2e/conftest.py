@@ -70,10 +70,11 @@ class Lab:
         with open(os.path.join(news, "notification.jupyterlab-settings"), "w") as f:
             json.dump({"fetchNews": "false", "checkForUpdates": False}, f)
         # No build check: it only asks whether to rebuild JupyterLab, and costs seconds.
+        # window.jupyterapp: a test switches the theme through the app's commands.
         labconfig = os.path.join(env["JUPYTER_CONFIG_DIR"], "labconfig")
         os.makedirs(labconfig, exist_ok=True)
         with open(os.path.join(labconfig, "page_config.json"), "w") as f:
-            json.dump({"buildCheck": False, "buildAvailable": False}, f)
+            json.dump({"buildCheck": False, "buildAvailable": False, "exposeAppInBrowser": True}, f)
         cmd = [
             sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
             f"--IdentityProvider.token={self.token}", "--ip=127.0.0.1", "--allow-root",
@@ -155,8 +156,11 @@ class Lab:
         page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
         page.wait_for_function(
             """() => {
-                const p = document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt');
-                return p.length > 0 && [...p].every(e => /\\[\\d+\\]/.test(e.textContent));
+                // a folded cell's placeholder has a prompt of its own that stays empty
+                const p = [...document.querySelectorAll(
+                    '.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                    .filter(e => !e.closest('.jp-Placeholder'));
+                return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));
             }"""
         )
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
