@@ -81,6 +81,10 @@ def _build(values, program):
         near = [s for s in (v.kink_value(), v.pole_value()) if s is not None]
         if any(abs(s) < MARGIN for s in near) or abs(v.data) > 50:
             continue
+        if v.op == "**" and v.inputs[1].data == 0:
+            # torch's pow masks d/da a^b to 0 where b == 0, so its d/db of that is 0:
+            # its Hessian is not symmetric there (d2/da db a^(b+2) at (1, 0) is 1)
+            continue
         pool.append(v)
     root = pool[-1] if len(pool) < 3 else pool[-1] * pool[-2] + pool[-3]
     used = set(engine.topo_order(root))
