@@ -1,0 +1,185 @@
+"""The descent panel's mathematics: the rates from the Hessian, the four step rules,
+the exact line search, and the verdict on what happened.
+
+**Rates.** On a quadratic f with Hessian H (positive definite, eigenvalues
+l_min <= ... <= l_max), a gradient step x <- x - r grad f multiplies the error's
+component along each eigenvector by (1 - r l). It shrinks every component while
+|1 - r l| < 1 for all l, that is for 0 < r < 2 / l_max (the *critical* rate);
+the slowest component shrinks fastest when 1 - r l_min = -(1 - r l_max), that is
+at r = 2 / (l_max + l_min) (the *best* fixed rate), where both shrink by
+(l_max - l_min) / (l_max + l_min). For any other f these come from the Hessian at
+the start: a local estimate, exact only while f stays that quadratic.
+
+**Steps.** With g = grad f at x and s = -1 for descent (+1 for ascent):
+- gradient: dx = s r g;
+- momentum (Polyak's heavy ball, beta = 0.9): v <- beta v + s r g, dx = v;
+- line search: dx = s t g with t the exact minimiser (maximiser) of
+  phi(t) = f(x + s t g) over t > 0;
+- newton: dx = -H^-1 g (a stationary point of the local quadratic model).
+
+**Predictions.** To first order f changes by g . dx; to second order by
+g . dx + (1/2) dx^T H dx. On a quadratic the second order is exact.
+"""
+
+import math
+
+import numpy as np
+import sympy
+
+from engine.symbolic import lambdify_floats
+
+METHODS = ("gradient", "momentum", "line search", "newton")
+BETA = 0.9  # momentum's share of the last step
+GOLDEN = (math.sqrt(5) - 1) / 2
+
+
+def rates(H, ascent=False):
+    """(critical, best, why): 2 / l_max and 2 / (l_max + l_min) of the Hessian
+    (of -f for ascent), or (None, None, the reason) when it is not positive definite."""
+    H = -H if ascent else H
+    eig = np.linalg.eigvalsh(H)
+    lo, hi = float(eig[0]), float(eig[-1])
+    if not np.isfinite(eig).all():
+        return None, None, "the Hessian at the start is not finite"
+    if lo <= 0:
+        shape = "concave" if hi <= 0 else "a saddle" if lo < 0 else "flat along a direction"
+        goal = "maximum" if ascent else "minimum"
+        why = (
+            f"the Hessian of f{' (of -f, ascent)' if ascent else ''} at the start has "
+            f"eigenvalues from {lo:.3g} to {hi:.3g}: {shape} there, so its quadratic has no "
+            f"{goal} and no rate converges on it"
+        )
+        return None, None, why
+    return 2 / hi, 2 / (hi + lo), ""
+
+
+def is_quadratic(f, syms):
+    """f is a polynomial of degree <= 2 in syms: the rates are then exact."""
+    return bool(f.is_polynomial(*syms)) and sympy.Poly(f, *syms).total_degree() <= 2
+
+
+class LineSearch:
+    """The exact step along a direction d: argmin over t > 0 of phi(t) = f(x + t d).
+
+    When phi is a polynomial in t (f a polynomial in the moving variables), SymPy
+    writes d phi/dt's coefficients in closed form, in x and d, once; each step
+    evaluates them and takes the real positive root (``numpy.roots``) with the
+    least phi: ``kind == "closed form"``. Otherwise a numeric 1-D minimisation:
+    the step is doubled until phi rises, then golden-section search on the bracket
+    (60 rounds, to about 1e-12 of it): ``kind == "numeric"``.
+    """
+
+    def __init__(self, f, syms, others, f_floats):
+        self.n, self.f_floats = len(syms), f_floats
+        t = sympy.Dummy("t", real=True)
+        ds = sympy.symbols(f"_d0:{len(syms)}", real=True)
+        self.kind, self.coeffs = "numeric", None
+        if f.is_polynomial(*syms):
+            phi = f.xreplace({s: s + t * d for s, d in zip(syms, ds)})
+            coeffs = sympy.Poly(sympy.expand(sympy.diff(phi, t)), t).all_coeffs()
+            self.coeffs = lambdify_floats([*syms, *ds, *others], coeffs)
+            self.kind = "closed form"
+        self.what = (
+            "exact line search, closed form: d/dt f(x + t d) is a polynomial in t whose "
+            "coefficients SymPy writes in x and d; its real roots are the candidates"
+            if self.kind == "closed form"
+            else "exact line search, numeric: f(x + t d) is not a polynomial in t, so t is "
+            "found by doubling then golden-section search"
+        )
+
+    def step(self, x, d, rest, sign):
+        """t > 0 minimising sign * f(x + t d) (sign -1: maximising), or None."""
+
+        def phi(t):
+            try:
+                v = self.f_floats(*[a + t * b for a, b in zip(x, d)], *rest)[0]
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return math.inf
+            return sign * v if math.isfinite(v) else math.inf
+
+        if self.kind == "closed form":
+            c = np.array(self.coeffs(*x, *d, *rest), dtype=float)
+            if not np.isfinite(c).all():
+                return None
+            ts = [t for t in _real_roots(c) if t > 0 and phi(t) < phi(0.0)]
+            return min(ts, key=phi) if ts else None
+        return _golden(phi)
+
+
+def _real_roots(c):
+    """The real roots of the polynomial with coefficients c (highest first). A
+    leading coefficient that is rounding noise (1e-60 where d has a component of
+    1e-16) would throw ``numpy.roots`` far off, so the roots of the polynomial with
+    it dropped are candidates too; each is polished by Newton's method on the
+    whole polynomial."""
+    scale = np.abs(c).max()
+    if scale == 0:
+        return []
+    candidates = []
+    trimmed = c
+    while trimmed.size >= 2:
+        candidates += [r.real for r in np.roots(trimmed) if abs(r.imag) <= 1e-6 * max(1, abs(r))]
+        if abs(trimmed[0]) > 1e-9 * scale:
+            break
+        trimmed = trimmed[1:]
+    dc = np.polyder(c)
+    out = []
+    for t in candidates:
+        for _ in range(4):
+            slope = np.polyval(dc, t)
+            if slope == 0:
+                break
+            t = t - np.polyval(c, t) / slope
+        out.append(float(t))
+    return out
+
+
+def _golden(phi):
+    """argmin of phi over t > 0 by doubling to a bracket, then golden sections."""
+    f0 = phi(0.0)
+    a, b = 0.0, 1e-8
+    fb = phi(b)
+    if not fb < f0:
+        return None
+    c, fc = 2 * b, phi(2 * b)
+    for _ in range(80):  # 1e-8 * 2^80 ~ 1e16: past that f falls without bound here
+        if fc >= fb:
+            break
+        a, b, fb, c, fc = b, c, fc, 2 * c, phi(2 * c)
+    else:
+        return None
+    lo, hi = a, c
+    for _ in range(60):
+        m1, m2 = hi - GOLDEN * (hi - lo), lo + GOLDEN * (hi - lo)
+        if phi(m1) <= phi(m2):
+            hi = m2
+        else:
+            lo = m1
+    return (lo + hi) / 2
+
+
+def verdict(traj, optimum, ascent, stopped):
+    """(diverged, words): judged from what happened. Diverging means the steps made
+    f worse than at the start (higher for descent, lower for ascent) and it kept
+    getting worse over the last steps, or a known optimum's distance kept growing
+    while f got worse; numbers leaving the floats diverged too. f improving is
+    never a warning."""
+    goal, worse_word = ("maximum", "falls") if ascent else ("minimum", "rises")
+    if stopped:  # numbers past the floats: diverged; a domain's edge: only stopped
+        return "left the floats" in stopped or "overflow" in stopped, stopped
+    fs = [p["f"] for p in traj]
+    if len(fs) < 3:
+        return False, ""
+    sign = -1.0 if ascent else 1.0
+    worse = sign * (fs[-1] - fs[0]) > 0
+    still = sign * (fs[-1] - fs[-2]) > 0 and sign * (fs[-2] - fs[-3]) > 0
+    away = False
+    if optimum is not None:
+        dist = [math.dist(p["x"], optimum["x"]) for p in traj]
+        away = dist[-1] > dist[0] and dist[-1] > dist[-2] > dist[-3]
+    if worse and (still or away):
+        why = f"f {worse_word} step after step"
+        if away:
+            why += f" and the distance to the {goal} grows"
+        return True, f"diverging: {why}"
+    return False, ""
