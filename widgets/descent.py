@@ -224,10 +224,12 @@ class Descent(Panel):
         )
         self.optimum = self.optima["max" if ascent else "min"]
         self.diverged, self.verdict = verdict(self.trajectory, self.optimum, ascent, self.stopped)
+        # the summary last: the front end applies updates in order, so once the page
+        # shows the new summary, the picture and the table are the new ones too
+        self.plot.value = draw(self, ascent)
+        self.table.value = self._table()
         self.rate_marks.value = self._rate_marks(method)
         self.summary.value = self._summary(ascent, method)
-        self.table.value = self._table()
-        self.plot.value = draw(self, ascent)
 
     # -- what it shows -------------------------------------------------------
     def _rate_marks(self, method):
@@ -236,21 +238,27 @@ class Descent(Panel):
         lo, hi = (math.log10(r) for r in RATE_RANGE)
         ticks = "".join(
             f'<span style="position:absolute;left:{100 * (e - lo) / (hi - lo):.1f}%;'
-            f'top:14px;font-size:10px;color:#666">1e{e}</span>'
+            f'top:1px;font-size:10px;color:#666;transform:translateX(-50%)">1e{e}</span>'
             for e in range(int(lo), int(hi) + 1, 1)
         )
         marks = ""
-        for name, r, colour in (("best", self.best_rate, "#1b7f3b"),
-                                ("critical", self.critical_rate, "#b00020")):  # fmt: skip
+        # best < critical always: best's label ends at its mark, critical's starts at it
+        rows = (("best", self.best_rate, "#1b7f3b", "-100%"),
+                ("critical", self.critical_rate, "#b00020", "0"))  # fmt: skip
+        for name, r, colour, shift in rows:
             if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
                 pos = 100 * (math.log10(r) - lo) / (hi - lo)
+                text = f"{name} {r:.4g} |" if name == "best" else f"| {name} {r:.4g}"
                 marks += (
                     f'<span class="ade-rate-{name}" title="{name} rate {r:.4g}" '
-                    f'style="position:absolute;left:{pos:.1f}%;top:0;color:{colour};'
-                    f'font-size:11px;white-space:nowrap">▼ {name} {r:.4g}</span>'
+                    f'style="position:absolute;left:{pos:.1f}%;top:-16px;color:{colour};'
+                    f'transform:translateX({shift});font-size:11px;white-space:nowrap">'
+                    f"{text}</span>"
                 )
+        # under the slider's track (the slider is 420px: its label and readout take
+        # the rest), on the same log scale
         ruler = (
-            '<div style="position:relative;height:28px;width:340px;margin-left:80px;'
+            '<div style="position:relative;height:16px;width:243px;margin:16px 0 0 97px;'
             f'border-top:1px solid #999">{ticks}{marks}</div>'
         )
         if self.critical_rate is None:
