@@ -101,8 +101,10 @@ class LineSearch:
             c = np.array(self.coeffs(*x, *d, *rest), dtype=float)
             if not np.isfinite(c).all():
                 return None
-            ts = [t for t in _real_roots(c) if t > 0 and phi(t) < phi(0.0)]
-            return min(ts, key=phi) if ts else None
+            f0 = phi(0.0)
+            scored = [(phi(t), t) for t in _real_roots(c) if t > 0]
+            best = min((p for p in scored if p[0] < f0), default=None)
+            return None if best is None else best[1]
         return _golden(phi)
 
 
@@ -122,16 +124,23 @@ def _real_roots(c):
         if abs(trimmed[0]) > 1e-9 * scale:
             break
         trimmed = trimmed[1:]
-    dc = np.polyder(c)
+    coeffs, slopes = c.tolist(), np.polyder(c).tolist()
     out = []
     for t in candidates:
         for _ in range(4):
-            slope = np.polyval(dc, t)
+            slope = _horner(slopes, t)
             if slope == 0:
                 break
-            t = t - np.polyval(c, t) / slope
+            t = t - _horner(coeffs, t) / slope
         out.append(float(t))
     return out
+
+
+def _horner(coeffs, t):
+    v = 0.0
+    for a in coeffs:
+        v = v * t + a
+    return v
 
 
 def _golden(phi):

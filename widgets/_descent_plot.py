@@ -8,12 +8,13 @@ prediction g . dx, the second-order one g . dx + dx^T H dx / 2 and the actual
 change, on a symmetric log scale when they span many decades.
 """
 
+import io
 import math
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from widgets._common import figure, num, png
+from widgets._common import figure, num
 
 GRID = 60  # contour grid points per side
 MARKERS_UP_TO = 60  # steps: past that, lines only (markers would be a smear)
@@ -33,13 +34,19 @@ def draw(panel, ascent):
         _contours(left, panel, traj, many)
     else:
         _against_steps(left, panel, traj, many)
-    left.set_title(
-        f"{'ascent' if ascent else 'descent'} by {panel.method.value}, "
-        f"rate {float(panel.lr.value):.4g}",
-        fontsize=10, y=1.0,
-    )  # fmt: skip
+    method = panel.method.value
+    rate = f", rate {float(panel.lr.value):.4g}" if method in ("gradient", "momentum") else ""
+    left.set_title(f"{'ascent' if ascent else 'descent'} by {method}{rate}", fontsize=10, y=1.0)
     _predictions(right, traj, many)
-    return png(fig, dpi=80)
+    return _png(fig)
+
+
+def _png(fig):
+    """PNG bytes, fast: zlib's lightest level (a plot is flat colour: the bytes
+    come out the same size) and 80 dpi."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
 
 
 def _one(ax, panel, traj, many):
@@ -83,6 +90,8 @@ def _contours(ax, panel, traj, many):
         ax.plot(*panel.optimum["x"], "*", color="tab:green", ms=14, label="optimum")
     ax.set_xlabel(panel.names[0])
     ax.set_ylabel(panel.names[1])
+    for axis in (ax.xaxis, ax.yaxis):  # each tick label is text to render: a few suffice
+        axis.set_major_locator(MaxNLocator(nbins=5))
     ax.legend(fontsize=8, loc="upper right")
 
 
@@ -92,7 +101,7 @@ def _against_steps(ax, panel, traj, many):
             label=panel.fname)  # fmt: skip
     ax.set_xlabel("step k")
     ax.set_ylabel(panel.fname)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     if panel.optimum is not None:
         ax.axhline(panel.optimum["f"], color="tab:green", ls="--", label=f"{panel.fname}*")
         twin = ax.twinx()
@@ -122,8 +131,9 @@ def _predictions(ax, traj, many):
         ax.set_yscale("symlog", linthresh=lin)
         ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(first + act, lin)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}" if v else "0"))
+        ax.yaxis.set_minor_locator(NullLocator())  # symlog's minor ticks: a fifth of a redraw
     ax.set_xlabel("step k")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     # a fixed title position: placing it automatically measures every tick label
     ax.set_title("each step's change of f: predicted vs actual", fontsize=10, y=1.0)
     ax.legend(fontsize=8, loc="upper right")

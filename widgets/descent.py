@@ -218,6 +218,9 @@ class Descent(Panel):
     def update(self, change=None):
         ascent = self.direction.value == "ascent"
         method = self.method.value
+        own_step = method in ("line search", "newton")
+        if change is not None and change["owner"] is self.lr and own_step:
+            return  # these choose their own step: nothing the rate changes
         self._rates(ascent)
         self.trajectory, self.stopped = self.run(
             float(self.lr.value), self.steps.value, ascent, method
