@@ -147,7 +147,13 @@ def _second(root, variables):
     per_root = _cache.setdefault(root, {})
     if key not in per_root:
         per_root.clear()  # an old epoch's entries name old labels
-        per_root[key] = _Second(root, chosen)
+        try:
+            per_root[key] = _Second(root, chosen)
+        except RecursionError:  # SymPy's diff and printers recurse on nesting
+            raise RecursionError(
+                "hessian: SymPy cannot differentiate an expression nested this deep (it "
+                "recurses on nesting); backward() and chain_expr work at any depth"
+            ) from None
     return per_root[key]
 
 

@@ -260,3 +260,12 @@ def test_import_engine_stays_free_of_sympy_and_numpy():
         "engine.hessian; assert 'sympy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_too_deep_for_sympy_is_a_sentence():
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(3000):
+        y = y.tanh()
+    with pytest.raises(RecursionError, match="nested this deep"):
+        hessian(y, [x])

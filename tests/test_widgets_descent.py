@@ -161,6 +161,9 @@ def test_newton_converges_in_one_step_on_a_quadratic():
     (x1, y1), (xs, ys) = p.trajectory[1]["x"], p.optimum["x"]
     assert x1 == pytest.approx(xs, abs=1e-12) and y1 == pytest.approx(ys, abs=1e-12)
     assert "rate is not used" in p.rate_marks.value
+    before = p.trajectory
+    p.lr.value = 0.5  # Newton chooses its own step: nothing to redo
+    assert p.trajectory is before
 
 
 def test_momentum_remembers_the_last_step():
