@@ -263,3 +263,23 @@ def test_two_variables_redraw_fast_enough():
         p.lr.value = lr
         times.append(time.perf_counter() - t)
     assert statistics.median(times) < 1.0
+
+
+def test_the_line_searchs_roots_match_numpy():
+    """Its real roots of polynomials up to degree 3 are by formula (polished by
+    Newton's method); numpy.roots is the oracle."""
+    import random
+
+    import numpy as np
+
+    from widgets._descent_math import _real_roots
+
+    rng = random.Random(12)
+    for degree in (1, 2, 3, 3, 3):
+        for _ in range(300):
+            c = [rng.uniform(-5, 5) for _ in range(degree + 1)]
+            ref = sorted(r.real for r in np.roots(c) if abs(r.imag) < 1e-9)
+            mine = sorted(_real_roots(np.array(c)))
+            assert mine == pytest.approx(ref, rel=1e-7, abs=1e-9), c
+    # a leading coefficient that is rounding noise: the roots without it count too
+    assert any(t == pytest.approx(2.0) for t in _real_roots(np.array([1e-60, 0, 1.0, -2.0])))

@@ -120,7 +120,10 @@ def _real_roots(c):
     candidates = []
     trimmed = c
     while trimmed.size >= 2:
-        candidates += [r.real for r in np.roots(trimmed) if abs(r.imag) <= 1e-6 * max(1, abs(r))]
+        try:
+            candidates += _roots(trimmed.tolist())
+        except (ArithmeticError, ValueError):  # a formula's powers of a 1e-60 coefficient
+            candidates += _roots_numpy(trimmed)
         if abs(trimmed[0]) > 1e-9 * scale:
             break
         trimmed = trimmed[1:]
@@ -134,6 +137,46 @@ def _real_roots(c):
             t = t - _horner(coeffs, t) / slope
         out.append(float(t))
     return out
+
+
+def _roots(c):
+    """Approximate real roots of c[0] x^n + ... + c[n] (c[0] != 0): by formula up
+    to degree 3 (microseconds, where ``numpy.roots`` takes tens: a line search makes
+    one call per step), else ``numpy.roots``. Newton's method polishes them after."""
+    if len(c) == 2:
+        return [-c[1] / c[0]]
+    if len(c) == 3:
+        a, b, cc = c
+        disc = b * b - 4 * a * cc
+        if disc < 0:
+            return []
+        q = -(b + math.copysign(math.sqrt(disc), b)) / 2  # no cancellation
+        return [q / a, cc / q] if q != 0 else [0.0]
+    if len(c) == 4:
+        a, b, cc, d = c
+        shift = b / (3 * a)
+        p = (3 * a * cc - b * b) / (3 * a * a)
+        q = (2 * b**3 - 9 * a * b * cc + 27 * a * a * d) / (27 * a**3)
+        disc = (q / 2) ** 2 + (p / 3) ** 3
+        if disc > 0:  # one real root (Cardano)
+            s = math.sqrt(disc)
+            t = _cbrt(-q / 2 + s) + _cbrt(-q / 2 - s)
+            return [t - shift]
+        if p == 0:
+            return [-shift]
+        r = 2 * math.sqrt(-p / 3)  # three real roots (the trigonometric form)
+        arg = max(-1.0, min(1.0, 3 * q / (2 * p) * math.sqrt(-3 / p)))
+        phi = math.acos(arg) / 3
+        return [r * math.cos(phi - 2 * math.pi * k / 3) - shift for k in range(3)]
+    return _roots_numpy(c)
+
+
+def _roots_numpy(c):
+    return [r.real for r in np.roots(c) if abs(r.imag) <= 1e-6 * max(1, abs(r))]
+
+
+def _cbrt(x):
+    return math.copysign(abs(x) ** (1 / 3), x)
 
 
 def _horner(coeffs, t):
