@@ -283,3 +283,9 @@ def test_the_line_searchs_roots_match_numpy():
             assert mine == pytest.approx(ref, rel=1e-7, abs=1e-9), c
     # a leading coefficient that is rounding noise: the roots without it count too
     assert any(t == pytest.approx(2.0) for t in _real_roots(np.array([1e-60, 0, 1.0, -2.0])))
+
+
+def test_an_undefined_hessian_at_the_start_is_said_not_raised():
+    p = descent("sqrt(x) + x", start=1e-300, lr=0.01, steps=3)  # f'' = -x^(-3/2) / 4
+    assert p.critical_rate is None and "Hessian is undefined" in p.rate_note
+    assert "no safe rate" in p.rate_marks.value

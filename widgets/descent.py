@@ -126,7 +126,10 @@ class Descent(Panel):
         self._H_floats = lambdify_floats([*syms, *rest], list(self._H_expr))
         self._line = None  # built when the line search is first chosen
         self.quadratic = is_quadratic(self._f_expr, syms)
-        self.H0 = hessian(self.root, self.vars)
+        try:
+            self.H0 = hessian(self.root, self.vars)
+        except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
+            self.H0, self._no_h0 = None, str(e)
 
     def _hessian_at(self, x):
         """The Hessian at x (nan where its closed form is undefined: a prediction only)."""
@@ -138,6 +141,10 @@ class Descent(Panel):
         return np.array(flat, dtype=float).reshape(n, n)
 
     def _rates(self, ascent):
+        if self.H0 is None:
+            self.critical_rate = self.best_rate = None
+            self.rate_note = self._no_h0
+            return
         self.critical_rate, self.best_rate, why = rates(self.H0, ascent)
         how = (
             "exact: f is quadratic"
