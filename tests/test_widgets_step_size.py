@@ -187,3 +187,11 @@ def test_no_finite_quotient_is_a_message_not_a_crash():
     p._draw_curves()
     assert "no finite difference quotient" in p.error.value
     assert p._mark(1e-3) == b""
+
+
+def test_a_derivative_without_a_value_at_x_is_said():
+    """x^1.5 at 0: f' = 0 but f'' = 3 / (4 sqrt(x)) is infinite there."""
+    p = step_size("x**1.5", x=0.0)
+    assert p.h_star == {"forward": None, "central": None}
+    assert "not finite at x" in p.notes.value
+    assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"

@@ -192,7 +192,7 @@ class StepSize(Panel):
         at = point(self.root)
         self.exact = evaluate(self.var.grad_expr, at)
         self.fx = self.root.data
-        self.d2, self.d3 = (evaluate(e, at) for e in self._d_exprs)
+        self.d2, self.d3 = (_value(e, at) for e in self._d_exprs)
         self.models = error_models(self.fx, self.d2, self.d3)
         self.h_star = {k: optimal_h(m) for k, m in self.models.items()}
         f, x = _latex(self.root), _latex(self.var)
@@ -253,7 +253,12 @@ class StepSize(Panel):
                                   ("central", self.d3, "f'''", "h^2/6")):  # fmt: skip
             hs, best = self.h_star[k], self.best_h[k]
             measured = "no finite error" if best is None else f"measured best h ≈ {best:.0e}"
-            if d == 0:
+            if not np.isfinite(d):
+                lines.append(
+                    f"<b>{k}</b>: ${name}$ is not finite at x (a pole or the edge of the "
+                    f"domain): no model; {measured}."
+                )
+            elif d == 0:
                 lines.append(
                     f"<b>{k}</b>: ${name} = 0$ at x, so its truncation term (${name}\\,{order}$) "
                     f"vanishes: the {k} difference is exact up to round-off here, and its "
@@ -345,6 +350,16 @@ class StepSize(Panel):
         self._legend = self._fig.legend(*self._legend_ax.get_legend_handles_labels(),
                                         loc="lower center", ncol=3, fontsize=8)  # fmt: skip
         return png(self._fig)
+
+
+def _value(e, at):
+    """A derivative's closed form at the point; nan where it has no finite value
+    (x^1.5 has f''' = 3 / (8 sqrt(x)), infinite at 0)."""
+    try:
+        v = evaluate(e, at)
+    except (TypeError, ValueError, ZeroDivisionError):  # SymPy's zoo and nan
+        return float("nan")
+    return v if np.isfinite(v) else float("nan")
 
 
 def _best(errors, width=7):
