@@ -1,5 +1,5 @@
-"""The descent panel's mathematics: the rates from the Hessian, the four step rules,
-the exact line search, and the verdict on what happened.
+"""The descent panel's mathematics: the closed-form optimum, the rates from the
+Hessian, the four step rules, the exact line search, and the verdict on what happened.
 
 **Rates.** On a quadratic f with Hessian H (positive definite, eigenvalues
 l_min <= ... <= l_max), a gradient step x <- x - r grad f multiplies the error's
@@ -27,10 +27,12 @@ import numpy as np
 import sympy
 
 from engine.symbolic import lambdify_floats
+from widgets._target import variables_of
 
 METHODS = ("gradient", "momentum", "line search", "newton")
 BETA = 0.9  # momentum's share of the last step
 GOLDEN = (math.sqrt(5) - 1) / 2
+MAX_SOLVE = 4  # variables: polynomial systems in more of them can make solve crawl
 
 
 def rates(H, ascent=False):
@@ -235,3 +237,52 @@ def verdict(traj, optimum, ascent, stopped):
             why += f" and the distance to the {goal} grows"
         return True, f"diverging: {why}"
     return False, ""
+
+
+def optima(root, variables):
+    """{'min': ..., 'max': ..., 'why': ...}: the closed-form stationary points of f
+    (other variables held at their values) that are a local minimum / maximum."""
+    out = {"min": None, "max": None, "why": ""}
+    syms = [v.symbol for v in variables]
+    held = {v.symbol: sympy.Rational(v.data) for v in variables_of(root) if v not in variables}
+    f = sympy.sympify(root.expr).xreplace(held)
+    if len(syms) > MAX_SOLVE:
+        out["why"] = f"more than {MAX_SOLVE} variables: solve is not tried"
+        return out
+    if not f.is_polynomial(*syms):
+        out["why"] = "f is not a polynomial in the variables: solve is only tried on those"
+        return out
+    grad = [sympy.diff(f, s) for s in syms]
+    hess = sympy.hessian(f, syms)
+    try:
+        sols = sympy.solve(grad, syms, dict=True)
+    except NotImplementedError:
+        sols = []
+    found = {"min": [], "max": []}
+    for sol in sols:
+        if set(sol) != set(syms) or any(sol[s].free_symbols for s in syms):
+            continue  # a family of stationary points, not an isolated one
+        if not all(sol[s].is_real for s in syms):
+            continue
+        h = hess.xreplace(sol)
+        for kind, definite in (("min", h.is_positive_definite), ("max", h.is_negative_definite)):
+            if definite:
+                fx = f.xreplace(sol)
+                found[kind].append(
+                    {
+                        "exact": [sol[s] for s in syms],
+                        "x": [float(sol[s]) for s in syms],
+                        "f_exact": fx,
+                        "f": float(fx),
+                    }  # fmt: skip
+                )
+    for kind, pick in (("min", min), ("max", max)):
+        if found[kind]:
+            out[kind] = pick(found[kind], key=lambda o: o["f"])
+    if not (found["min"] or found["max"]):
+        out["why"] = "grad f = 0 has no isolated real solution with a definite Hessian"
+    elif not found["min"]:
+        out["why"] = "only maxima: f has no local minimum"
+    elif not found["max"]:
+        out["why"] = "only minima: f has no local maximum"
+    return out

@@ -30,11 +30,10 @@ import sympy
 from engine import DomainError, Value, hessian, hessian_expr, vary
 from engine.symbolic import lambdify_floats
 from widgets._common import Panel, error_html, image, num
-from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, rates, verdict
+from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from widgets._descent_plot import draw
 from widgets._target import lecture_f, resolve, variables_of
 
-MAX_SOLVE = 4  # variables: polynomial systems in more of them can make solve crawl
 RATE_RANGE = (1e-5, 10.0)
 MAX_STEPS = 1000
 
@@ -106,7 +105,7 @@ class Descent(Panel):
                 self.table,
             ]
         )
-        self.optima = _solve(self.root, self.vars)
+        self.optima = optima(self.root, self.vars)
         for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
@@ -346,55 +345,6 @@ class Descent(Panel):
             return self._f_floats(*x, *[v.data for v in self._others])[0]
         except (ValueError, ZeroDivisionError, OverflowError, TypeError):
             return math.nan
-
-
-def _solve(root, variables):
-    """{'min': ..., 'max': ..., 'why': ...}: the closed-form stationary points of f
-    (other variables held at their values) that are a local minimum / maximum."""
-    out = {"min": None, "max": None, "why": ""}
-    syms = [v.symbol for v in variables]
-    held = {v.symbol: sympy.Rational(v.data) for v in variables_of(root) if v not in variables}
-    f = sympy.sympify(root.expr).xreplace(held)
-    if len(syms) > MAX_SOLVE:
-        out["why"] = f"more than {MAX_SOLVE} variables: solve is not tried"
-        return out
-    if not f.is_polynomial(*syms):
-        out["why"] = "f is not a polynomial in the variables: solve is only tried on those"
-        return out
-    grad = [sympy.diff(f, s) for s in syms]
-    hess = sympy.hessian(f, syms)
-    try:
-        sols = sympy.solve(grad, syms, dict=True)
-    except NotImplementedError:
-        sols = []
-    found = {"min": [], "max": []}
-    for sol in sols:
-        if set(sol) != set(syms) or any(sol[s].free_symbols for s in syms):
-            continue  # a family of stationary points, not an isolated one
-        if not all(sol[s].is_real for s in syms):
-            continue
-        h = hess.xreplace(sol)
-        for kind, definite in (("min", h.is_positive_definite), ("max", h.is_negative_definite)):
-            if definite:
-                fx = f.xreplace(sol)
-                found[kind].append(
-                    {
-                        "exact": [sol[s] for s in syms],
-                        "x": [float(sol[s]) for s in syms],
-                        "f_exact": fx,
-                        "f": float(fx),
-                    }  # fmt: skip
-                )
-    for kind, pick in (("min", min), ("max", max)):
-        if found[kind]:
-            out[kind] = pick(found[kind], key=lambda o: o["f"])
-    if not (found["min"] or found["max"]):
-        out["why"] = "grad f = 0 has no isolated real solution with a definite Hessian"
-    elif not found["min"]:
-        out["why"] = "only maxima: f has no local minimum"
-    elif not found["max"]:
-        out["why"] = "only minima: f has no local maximum"
-    return out
 
 
 def descent(
