@@ -66,10 +66,11 @@ class _Second:
             self._floats = lambdify_floats([symbol(v) for v in self.leaves], list(self.matrix))
         values = [v.data for v in self.leaves]
         try:
-            flat = self._floats(*values)
-        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            # a complex entry ((-8) ** 0.5 in Python) is as undefined as a ZeroDivision
+            H = np.array(self._floats(*values), dtype=float).reshape(self.n, self.n)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
             raise DomainError(f"the Hessian is undefined at {values} ({e})") from None
-        return np.array(flat, dtype=float).reshape(self.n, self.n)
+        return H
 
 
 def _kinks_as_steps(e):

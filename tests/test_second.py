@@ -248,6 +248,10 @@ def test_bad_input_is_refused_in_one_line():
         assert "\n" not in str(e.value)
     x.data = 3.0
     assert hessian((x - 1).log() + y, [x])[0, 0] == pytest.approx(-0.25)  # -1/(x-1)^2
+    x.data = 0.0  # x^1.5 is defined at 0, its second derivative 0.75 / sqrt(x) is not
+    with pytest.raises(DomainError, match="Hessian is undefined") as e:
+        hessian(x**1.5, [x])
+    assert "\n" not in str(e.value)
 
 
 def test_import_engine_stays_free_of_sympy_and_numpy():
