@@ -74,10 +74,11 @@ class _Second:
 
 
 def _kinks_as_steps(e):
-    """max and min written with the step functions of the rule table's convention,
-    so that ``diff`` gives the first derivative's value at a kink, not SymPy's:
-    Max(0, x) (relu) = x H(x) with H(0) = 0; Max(a, b) = a H(a - b) + b H(b - a)
-    and Min(a, b) = a H(b - a) + b H(a - b) with H(0) = 1/2 (a tie: 1/2 each)."""
+    """max, min and abs written with the step functions of the rule table's
+    convention, so that ``diff`` gives the first derivative's value at a kink, not
+    SymPy's: Max(0, x) (relu) = x H(x) with H(0) = 0; Max(a, b) = a H(a - b) +
+    b H(b - a) and Min(a, b) = a H(b - a) + b H(a - b) with H(0) = 1/2 (a tie: 1/2
+    each); |u| = u sign(u) (sign(0) = 0)."""
 
     def steps(m):
         a, b = m.args
@@ -88,7 +89,12 @@ def _kinks_as_steps(e):
         up = 1 if isinstance(m, sympy.Max) else -1  # the min picks the lower one
         return a * sympy.Heaviside(up * (a - b), half) + b * sympy.Heaviside(up * (b - a), half)
 
-    return e.replace(lambda a: isinstance(a, (sympy.Max, sympy.Min)) and len(a.args) == 2, steps)
+    e = e.replace(lambda a: isinstance(a, (sympy.Max, sympy.Min)) and len(a.args) == 2, steps)
+    # |u| = u sign(u): SymPy differentiates Abs of an argument it cannot prove real
+    # (atan(x**-2)) with re() and im(), which have no float function
+    return e.replace(
+        lambda a: isinstance(a, sympy.Abs), lambda a: a.args[0] * sympy.sign(a.args[0])
+    )
 
 
 def _is_kink_derivative(a):

@@ -273,3 +273,17 @@ def test_too_deep_for_sympy_is_a_sentence():
         y = y.tanh()
     with pytest.raises(RecursionError, match="nested this deep"):
         hessian(y, [x])
+
+
+def test_abs_of_what_sympy_cannot_prove_real():
+    """SymPy differentiates Abs(u) with re(u) and im(u) when it cannot prove u real
+    (atan(x**-2): x**-2 might be zoo); written u sign(u), it stays floats. Found by
+    the random graphs above."""
+    x = Value(0.3, label="x")
+    f = (x**-2).atan().abs().sqrt() * x.sigmoid()
+    t = torch.tensor([0.3], dtype=torch.float64)
+    T = torch.autograd.functional.hessian(
+        lambda v: torch.sqrt(torch.abs(torch.atan(v[0] ** -2))) * torch.sigmoid(v[0]), t
+    )
+    assert hessian(f, [x])[0, 0] == pytest.approx(float(T[0, 0]), rel=1e-12)
+    assert not hessian_expr(f, [x]).has(sympy.re)

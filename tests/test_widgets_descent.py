@@ -251,7 +251,8 @@ def test_the_controls_reach_the_ranges():
 
 def test_two_variables_redraw_fast_enough():
     """The README's figure comes from tests/benchmarks/bench_descent.py; here a loose
-    bound, for a shared machine: the median redraw of 1,000 steps under 1 s."""
+    bound on this process's CPU time (the wall clock swings with a shared machine's
+    load): the median redraw of 1,000 steps under 0.6 s."""
     import statistics
     import time
 
@@ -259,10 +260,11 @@ def test_two_variables_redraw_fast_enough():
                 lr=1e-3, steps=1000)  # fmt: skip
     times = []
     for lr in (1.1e-3, 1.2e-3, 1e-3, 9e-4, 1.3e-3):
-        t = time.perf_counter()
+        t = time.process_time()
         p.lr.value = lr
-        times.append(time.perf_counter() - t)
-    assert statistics.median(times) < 1.0
+        times.append(time.process_time() - t)
+    assert len(p.trajectory) == 1001
+    assert statistics.median(times) < 0.6
 
 
 def test_the_line_searchs_roots_match_numpy():
