@@ -21,6 +21,7 @@ for _rule in RULES.values():
 globals().update(FUNCTIONS)
 
 _SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
+_SECOND = {"hessian", "hessian_expr"}
 
 
 def __getattr__(name):
@@ -29,6 +30,10 @@ def __getattr__(name):
         import engine.symbolic
 
         return getattr(engine.symbolic, name)
+    if name in _SECOND:  # SymPy too, and NumPy for the numbers
+        import engine.second
+
+        return getattr(engine.second, name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
@@ -42,6 +47,8 @@ __all__ = [
     "backward_order",
     "exact",
     "expr_with",
+    "hessian",
+    "hessian_expr",
     "local_partials",
     "numeric_function",
     "node",

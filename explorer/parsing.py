@@ -160,7 +160,9 @@ def _check_tree(tree, src):
             _check_name(node.id, where)
             if node.id in engine.FUNCTIONS:
                 raise ParseError(f"{where}: {node.id} is a function: call it as {node.id}(...)")
-            names.setdefault(node.id, node)
+            first = names.get(node.id)
+            if first is None or (node.lineno, node.col_offset) < (first.lineno, first.col_offset):
+                names[node.id] = node  # the walk is not in source order: keep the earliest
         elif isinstance(node, ast.BinOp):
             op = type(node.op)
             if op not in _BINOPS:

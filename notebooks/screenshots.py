@@ -149,6 +149,10 @@ SHOTS = {
         ("swell", "depths = [", window(1400, 2000)),
         ("formulas", "formulas(yv", None),
     ],
+    "17_step_size": [
+        ("step_size", 'panel = step_size("exp(x)"', None),
+        ("line_search", "rosenbrock = descent(", None),
+    ],
 }
 
 

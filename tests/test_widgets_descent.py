@@ -6,6 +6,8 @@ misses the actual change by exactly the curvature term 3 dx^2; the lecture's
 chapter 5 number for one ascent step.
 """
 
+import math
+
 import pytest
 import sympy
 
@@ -104,3 +106,188 @@ def test_two_variable_bowl_and_its_minimum():
     assert ak == pytest.approx(1 + 0.8**8 * 2, abs=1e-12)
     assert bk == pytest.approx(-2 + 0.6**8 * 2, abs=1e-12)
     assert p.optima["max"] is None and not p.diverged
+
+
+# -- the theory: rates from the Hessian, the four methods, the verdict ----------
+
+
+def test_the_lecture_f_has_critical_rate_one_third_and_best_one_sixth():
+    p = descent()
+    assert p.critical_rate == pytest.approx(1 / 3, rel=1e-15)
+    assert p.best_rate == pytest.approx(1 / 6, rel=1e-15)
+    assert "exact: f is quadratic" in p.rate_marks.value
+    assert "ade-rate-critical" in p.rate_marks.value and "0.3333" in p.rate_marks.value
+    assert "ade-rate-best" in p.rate_marks.value and "0.1667" in p.rate_marks.value
+    p.lr.value = 1 / 6  # one step lands on x* = 2/3
+    assert p.trajectory[1]["x"][0] == pytest.approx(2 / 3, abs=1e-15)
+
+
+def test_bowl_rates_are_two_over_the_eigenvalues():
+    p = descent("x**2 + 10*y**2", start={"x": 1, "y": 1})
+    assert p.critical_rate == pytest.approx(0.1, rel=1e-15)  # 2 / 20
+    assert p.best_rate == pytest.approx(2 / 22, rel=1e-15)  # 2 / (20 + 2)
+    # just below the critical rate the steps converge, just above they diverge
+    p.steps.value = 1000  # y's factor |1 - 20 lr| = 0.98: slow, but it shrinks
+    p.lr.value = 0.099
+    assert not p.diverged and p.trajectory[-1]["f"] < 1e-3
+    p.lr.value = 0.101
+    assert p.diverged and "diverging" in p.summary.value
+
+
+def test_not_positive_definite_has_no_rate_and_says_why(example1):
+    p = Descent(example1["L"], lr=0.01, steps=1, ascent=True)
+    assert p.critical_rate is None and p.best_rate is None
+    assert "saddle" in p.rate_note and "no safe rate" in p.rate_marks.value
+
+
+def test_a_non_quadratic_gets_a_local_estimate():
+    x = Value(0.5, label="x")
+    p = descent((x * x + 1).log(), lr=0.2, steps=5)
+    # f'' = (2 - 2x^2) / (1 + x^2)^2 = 1.5 / 1.5625 at 0.5
+    assert p.critical_rate == pytest.approx(2 / (1.5 / 1.5625), rel=1e-12)
+    assert "local estimate" in p.rate_note
+
+
+def test_second_order_prediction_is_exact_on_a_quadratic():
+    p = descent("x**2 + 10*y**2 + x*y", start={"x": 1, "y": -2}, lr=0.05, steps=6)
+    for pt in p.trajectory[:-1]:
+        assert pt["predicted2"] == pytest.approx(pt["actual"], rel=1e-9, abs=1e-13)
+        assert abs(pt["predicted"] - pt["actual"]) > 1e-6  # the first order misses
+    assert "2nd order" in p.table.value
+
+
+def test_newton_converges_in_one_step_on_a_quadratic():
+    p = descent("x**2 + 10*y**2 + x*y - 3*x", start={"x": 4, "y": -2}, method="newton")
+    (x1, y1), (xs, ys) = p.trajectory[1]["x"], p.optimum["x"]
+    assert x1 == pytest.approx(xs, abs=1e-12) and y1 == pytest.approx(ys, abs=1e-12)
+    assert "rate is not used" in p.rate_marks.value
+    before = p.trajectory
+    p.lr.value = 0.5  # Newton chooses its own step: nothing to redo
+    assert p.trajectory is before
+
+
+def test_momentum_remembers_the_last_step():
+    p = descent(lr=0.01, steps=3, method="momentum")
+    x = [pt["x"][0] for pt in p.trajectory]
+    g = [pt["grad"][0] for pt in p.trajectory]
+    assert x[1] - x[0] == pytest.approx(-0.01 * g[0], rel=1e-14)
+    assert x[2] - x[1] == pytest.approx(0.9 * (x[1] - x[0]) - 0.01 * g[1], rel=1e-14)
+
+
+def test_line_search_closed_form_on_a_polynomial():
+    """On a quadratic the exact step along -g is t = g.g / g^T H g."""
+    p = descent("x**2 + 10*y**2", start={"x": 1, "y": 1}, method="line search", steps=2)
+    g = p.trajectory[0]["grad"]
+    t = (g[0] ** 2 + g[1] ** 2) / (2 * g[0] ** 2 + 20 * g[1] ** 2)
+    assert p.trajectory[0]["t"] == pytest.approx(t, rel=1e-12)
+    assert "closed form" in p.summary.value
+
+
+def test_line_search_numeric_where_f_is_not_a_polynomial():
+    p = descent("log(1 + x**2) + cosh(y)", start={"x": 1.5, "y": 0.8},
+                method="line search", steps=1)  # fmt: skip
+    assert "numeric" in p.summary.value
+    (x0, y0), (gx, gy), t = p.trajectory[0]["x"], p.trajectory[0]["grad"], p.trajectory[0]["t"]
+
+    def phi(s):
+        return math.log(1 + (x0 - s * gx) ** 2) + math.cosh(y0 - s * gy)
+
+    assert phi(t) <= min(phi(t * (1 + e)) for e in (-1e-4, 1e-4))  # a minimum along -g
+    assert phi(t) < phi(0)
+
+
+def test_line_search_beats_the_fixed_rate_on_rosenbrock():
+    p = descent(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, start={"x": 1.2, "y": 1.2},
+                lr=2e-3, steps=1000, method="line search")  # fmt: skip
+    reached = next(k for k, pt in enumerate(p.trajectory) if pt["f"] < 1e-3)
+    p.method.value = "gradient"
+    fixed = next(k for k, pt in enumerate(p.trajectory) if pt["f"] < 1e-3)
+    assert reached < fixed / 5
+
+
+def test_no_warning_while_f_falls():
+    """-x^4 has no minimum; its gradient grows as descent runs away, but f falls
+    at every step: that is descent working, not diverging."""
+    p = descent("-x**4", start=1.0, lr=0.01, steps=10)
+    fs = [pt["f"] for pt in p.trajectory]
+    assert all(b < a for a, b in zip(fs, fs[1:]))
+    assert not p.diverged and "diverging" not in p.summary.value
+
+
+def test_ascent_is_worded_as_ascent():
+    p = descent("-(x - 1)**2", start=3.0, lr=1.1, steps=10, ascent=True)
+    assert p.critical_rate == pytest.approx(1.0)  # -f has f'' = 2
+    assert p.diverged and "f falls" in p.verdict and "maximum" in p.verdict
+    assert "ascent by gradient" in p.summary.value
+    p.lr.value = 0.5
+    assert not p.diverged and p.trajectory[1]["x"][0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"lr": 0}, "lr must be"),
+        ({"lr": -0.1}, "lr must be"),
+        ({"lr": 11}, "lr must be"),
+        ({"steps": 10**6}, "steps must be"),
+        ({"steps": 0}, "steps must be"),
+        ({"steps": 2.5}, "steps must be"),
+        ({"method": "adam"}, "method must be"),
+    ],
+)
+def test_out_of_range_arguments_are_refused(kwargs, words):
+    with pytest.raises(ValueError, match=words) as e:
+        descent(**kwargs)
+    assert "\n" not in str(e.value)
+
+
+def test_the_controls_reach_the_ranges():
+    p = descent(lr=1e-5, steps=1000)
+    assert (p.lr.min, p.lr.max) == (-5, 1) and p.lr.value == pytest.approx(1e-5)
+    assert p.steps.max == 1000 and len(p.trajectory) == 1001
+    p.lr.value = 10.0
+    assert p.diverged
+
+
+def test_two_variables_redraw_fast_enough():
+    """The README's figure comes from tests/benchmarks/bench_descent.py; here a loose
+    bound on this process's CPU time (the wall clock swings with a shared machine's
+    load): the median redraw of 1,000 steps under 0.6 s."""
+    import statistics
+    import time
+
+    p = descent(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, start={"x": -1.2, "y": 1},
+                lr=1e-3, steps=1000)  # fmt: skip
+    times = []
+    for lr in (1.1e-3, 1.2e-3, 1e-3, 9e-4, 1.3e-3):
+        t = time.process_time()
+        p.lr.value = lr
+        times.append(time.process_time() - t)
+    assert len(p.trajectory) == 1001
+    assert statistics.median(times) < 0.6
+
+
+def test_the_line_searchs_roots_match_numpy():
+    """Its real roots of polynomials up to degree 3 are by formula (polished by
+    Newton's method); numpy.roots is the oracle."""
+    import random
+
+    import numpy as np
+
+    from widgets._descent_math import _real_roots
+
+    rng = random.Random(12)
+    for degree in (1, 2, 3, 3, 3):
+        for _ in range(300):
+            c = [rng.uniform(-5, 5) for _ in range(degree + 1)]
+            ref = sorted(r.real for r in np.roots(c) if abs(r.imag) < 1e-9)
+            mine = sorted(_real_roots(np.array(c)))
+            assert mine == pytest.approx(ref, rel=1e-7, abs=1e-9), c
+    # a leading coefficient that is rounding noise: the roots without it count too
+    assert any(t == pytest.approx(2.0) for t in _real_roots(np.array([1e-60, 0, 1.0, -2.0])))
+
+
+def test_an_undefined_hessian_at_the_start_is_said_not_raised():
+    p = descent("sqrt(x) + x", start=1e-300, lr=0.01, steps=3)  # f'' = -x^(-3/2) / 4
+    assert p.critical_rate is None and "Hessian is undefined" in p.rate_note
+    assert "no safe rate" in p.rate_marks.value

@@ -96,3 +96,102 @@ def test_bad_input_is_refused_by_name():
         step_size(lambda x: 3.0)
     with pytest.raises(ValueError, match="not a variable"):
         step_size(a * b, Value(3.0))
+
+
+# -- the theory: error models, h*, the words where a derivative is 0 -------------
+EPS = 2.0**-52
+
+
+def test_the_quadratic_has_no_central_best_h_and_says_so():
+    """f = 3x^2 - 4x + 5 at 3: f = 20, f'' = 6, f''' = 0. The forward model's
+    h* = 2 sqrt(eps |f| / |f''|); the central difference has no truncation error,
+    so no h* and no 'best h' claimed for it, in words instead."""
+    p = step_size()
+    assert (p.fx, p.d2, p.d3) == (20.0, 6.0, 0.0)
+    assert p.h_star["forward"] == pytest.approx(2 * math.sqrt(EPS * 20 / 6), rel=1e-12)
+    assert p.h_star["central"] is None
+    assert "exact up to round-off" in p.notes.value and "No best h" in p.notes.value
+    assert "model h* = 5.4e-08" in p.notes.value
+
+
+@pytest.mark.parametrize(
+    "text, x, f, d2, d3",
+    [
+        ("tanh(2*x)", 0.5, math.tanh(1), -8 * math.tanh(1) * (1 - math.tanh(1) ** 2), None),
+        ("exp(x)", 20.0, math.exp(20), math.exp(20), math.exp(20)),
+        ("sin(x)", 1.0, math.sin(1), -math.sin(1), -math.cos(1)),
+        ("log(x)", 2.0, math.log(2), -1 / 4, 2 / 8),
+    ],
+)
+def test_h_star_from_the_closed_forms_and_the_measured_v_near_it(text, x, f, d2, d3):
+    p = step_size(text, x=x)
+    assert p.fx == pytest.approx(f, rel=1e-14)
+    assert p.d2 == pytest.approx(d2, rel=1e-12)
+    if d3 is not None:
+        assert p.d3 == pytest.approx(d3, rel=1e-12)
+    assert p.h_star["forward"] == pytest.approx(2 * math.sqrt(EPS * abs(f) / abs(d2)), rel=1e-9)
+    hc = (3 * EPS * abs(p.fx) / abs(p.d3)) ** (1 / 3)
+    assert p.h_star["central"] == pytest.approx(hc, rel=1e-9)
+    for k in ("forward", "central"):  # the measured bottom of the V sits near the model's
+        assert p.h_star[k] / 10 <= p.best_h[k] <= p.h_star[k] * 10, (k, p.best_h, p.h_star)
+
+
+def test_the_model_is_truncation_plus_round_off():
+    from widgets.step_size import error_models, model_error, optimal_h
+
+    m = error_models(fx=2.0, d2=-4.0, d3=12.0)
+    assert m["forward"] == (2.0, 1, 4 * EPS) and m["central"] == (2.0, 2, 2 * EPS)
+    for k in m:  # h* is where the model's derivative vanishes: a minimum
+        h = optimal_h(m[k])
+        assert model_error(m[k], h) < model_error(m[k], h * 1.01)
+        assert model_error(m[k], h) < model_error(m[k], h / 1.01)
+    assert optimal_h((0.0, 2, 1e-16)) is None and optimal_h((1.0, 1, 0.0)) is None
+
+
+def test_relative_view_divides_by_the_derivative():
+    p = step_size("exp(x)", x=20.0)
+    absolute, picture = shown(p, "forward", "error"), p.plot.value
+    p.view.value = "relative"
+    assert shown(p, "forward", "error") == pytest.approx(absolute / math.exp(20), rel=1e-2)
+    assert p.plot.value != picture
+    assert absolute > 1  # the e^x at 20 of the issue: absolute errors are large numbers
+    relative = shown(p, "forward", "error")
+    assert relative == pytest.approx(1e-3 / 2, rel=1e-3)  # f''/f' h/2 = h/2 for e^x
+    p.x.value = 0.0  # the same relative error at any x: e^x is its own derivative
+    assert shown(p, "forward", "error") == pytest.approx(relative, rel=1e-3)
+
+
+def test_relative_view_where_the_derivative_is_zero_says_so():
+    p = step_size("x**2 + x**3", x=0.0)  # f'(0) = 0: no relative error to show
+    p.view.value = "relative"
+    assert p.exact == 0 and not p.relative
+    assert "no relative error" in p.notes.value
+    assert shown(p, "forward", "error") == pytest.approx(1e-3, rel=1e-2)  # absolute: h + h^2
+
+
+@pytest.mark.parametrize("text, x", [("exp(x)", 709.0), ("exp(x)", 709.7), ("x**300", 10.0)])
+def test_functions_near_overflow_draw_or_say_why(text, x):
+    """Near the top of the floats f(x + h) overflows for the larger h: those
+    quotients are left out; the panel draws what is finite, never raising
+    matplotlib's 'Axis limits cannot be NaN or Inf'."""
+    p = step_size(text, x=x)
+    assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert p.best_h["central"] is not None and p.h_star["forward"] is not None
+    p.view.value = "relative"
+    assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_finite_quotient_is_a_message_not_a_crash():
+    p = step_size("exp(x)", x=1.0)
+    p.curve_error = {k: e * float("nan") for k, e in p.curve_error.items()}
+    p._draw_curves()
+    assert "no finite difference quotient" in p.error.value
+    assert p._mark(1e-3) == b""
+
+
+def test_a_derivative_without_a_value_at_x_is_said():
+    """x^1.5 at 0: f' = 0 but f'' = 3 / (4 sqrt(x)) is infinite there."""
+    p = step_size("x**1.5", x=0.0)
+    assert p.h_star == {"forward": None, "central": None}
+    assert "not finite at x" in p.notes.value
+    assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"

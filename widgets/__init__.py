@@ -3,9 +3,11 @@
 - ``nudge(root)``: a slider per variable; value, gradients, closed forms,
   agreement verdicts and the graph update live.
 - ``step_size(f)``: forward and central differences against the analytic
-  derivative as h shrinks, with the V-shaped error curve.
-- ``descent(f)``: gradient steps of a chosen size against the analytic optimum,
-  each step's first-order prediction against the actual change.
+  derivative as h shrinks, the V-shaped error curve beside its truncation and
+  round-off models, and the optimal step h* from the second and third derivative.
+- ``descent(f)``: gradient, momentum, line-search or Newton steps against the
+  analytic optimum, the critical and best rates from the Hessian, each step's
+  first- and second-order prediction against the actual change.
 - ``training()``: an MLP on the moons (or the lecture's four samples), with a
   progress bar, the loss curve and the decision boundary, moving while it runs.
 

@@ -1,19 +1,23 @@
-"""The descent panel: gradient steps of a chosen size against the analytic optimum.
+"""The descent panel: steps of a chosen rule and size against the analytic optimum,
+with the theory of the rate from the Hessian.
 
-A step moves every chosen variable by ``delta = -lr * grad`` (descent) or
+A gradient step moves every chosen variable by ``dx = -lr * grad`` (descent) or
 ``+lr * grad`` (ascent, the lecture's chapter 5: ``x.data += 0.01 * x.grad``).
-To first order the output then changes by
-
-    predicted = sum_i grad_i * delta_i = -+ lr * |grad|^2,
-
-and the actual change f(x + delta) - f(x) differs from it by the curvature term
-(1/2) delta^T H delta + ... For f(x) = 3x^2 - 4x + 5 the optimum is x* = 2/3,
-f* = 11/3; a step maps x - x* to (1 - 6 lr)(x - x*), so descent converges for
-0 < lr < 1/3 and diverges past it.
+To first order the output then changes by g . dx, to second order by
+g . dx + (1/2) dx^T H dx; the actual change differs from the first by the
+curvature. For f(x) = 3x^2 - 4x + 5 (f'' = 6) a step maps x - 2/3 to
+(1 - 6 lr)(x - 2/3): it converges for 0 < lr < 1/3 = 2/f'' (the critical rate)
+and lands on x* = 2/3 in one step at lr = 1/6 = 1/f''. In several variables the
+eigenvalues of the Hessian play f''s part: critical rate 2 / l_max, best fixed
+rate 2 / (l_max + l_min) (see ``widgets._descent_math``, which also holds the
+momentum, line-search and Newton steps).
 
 The optimum is solved for in closed form (``sympy.solve`` of grad f = 0, kept
 when its Hessian is definite the right way) when f is a polynomial in the
 chosen variables; other functions get no closed-form optimum.
+
+Each step's f and gradient are backprop's (``vary`` sets the point, ``backward()``
+the gradient); the Hessian is ``engine.hessian_expr``, compiled once.
 """
 
 import html
@@ -22,29 +26,48 @@ import math
 import ipywidgets as W
 import numpy as np
 import sympy
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from engine import DomainError, Value
-from widgets._common import Panel, error_html, figure, image, num, png
+from engine import DomainError, Value, hessian, hessian_expr, vary
+from engine.symbolic import lambdify_floats
+from widgets._common import Panel, error_html, image, num
+from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
+from widgets._descent_plot import draw
 from widgets._target import lecture_f, resolve, variables_of
 
-MAX_SOLVE = 4  # variables: polynomial systems in more of them can make solve crawl
+RATE_RANGE = (1e-5, 10.0)
+MAX_STEPS = 1000
+
+
+def _check_args(lr, steps, method):
+    lo, hi = RATE_RANGE
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lo <= lr <= hi:
+        raise ValueError(f"descent: lr must be a number from {lo:g} to {hi:g}, got {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"descent: steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
+    if method not in METHODS:
+        raise ValueError(f"descent: method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
 class Descent(Panel):
-    """Gradient steps on ``root`` over ``variables`` from their current values.
+    """Steps on ``root`` over ``variables`` from their current values.
 
-    ``.lr`` (FloatLogSlider), ``.steps`` (IntSlider), ``.direction``
-    (ToggleButtons 'descent'/'ascent'); after each change ``.trajectory`` holds one
-    dict per point (``x``: the variables' values, ``f``, ``grad``, and for every
-    step but the last ``predicted`` and ``actual`` change), ``.optimum`` the
-    closed-form optimum or None, ``.summary`` / ``.table`` (HTML) and ``.plot``
-    (Image) show them.
+    Controls: ``.lr`` (FloatLogSlider, 1e-5 to 10), ``.steps`` (IntSlider, 1 to
+    1000), ``.direction`` ('descent'/'ascent'), ``.method`` ('gradient',
+    'momentum', 'line search', 'newton'). After each change ``.trajectory`` holds
+    one dict per point (``x``, ``f``, ``grad``; for every step but the last
+    ``predicted`` (first order), ``predicted2`` (second order) and ``actual``
+    change, and ``t`` for a line search), ``.optimum`` the closed-form optimum or
+    None, ``.diverged`` and ``.verdict`` what happened, ``.summary`` / ``.table``
+    (HTML) and ``.plot`` (Image) show them. ``.critical_rate`` and ``.best_rate``
+    (None where the Hessian at the start is not positive definite, ``.rate_note``
+    says why) come from the Hessian at the start.
     """
 
     def __init__(
-        self, target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False
-    ):
+        self, target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
+        method="gradient",
+    ):  # fmt: skip
+        _check_args(lr, steps, method)
         self.root, self.vars = resolve(target, variables, 3.0 if start is None else start,
                                        "descent")  # fmt: skip
         self.names = [v.label or f"x{i}" for i, v in enumerate(self.vars)]
@@ -55,103 +78,258 @@ class Descent(Panel):
         self.start = [v.data for v in self.vars]
         self.root.forward()
         self.fname = self.root.label or "f"
+        self._compile()
 
-        # linear, in steps of 0.001: the lecture's rates (0.01, 0.05, 0.1) and the
-        # divergence threshold of its f (1/3) must be reachable exactly or closely
-        self.lr = W.FloatSlider(
-            value=lr, min=0.001, max=1.0, step=0.001, description="rate",
-            readout_format=".3f", continuous_update=True, layout=W.Layout(width="420px"),
+        self.lr = W.FloatLogSlider(
+            value=lr, base=10, min=-5, max=1, step=0.001, description="rate",
+            readout_format=".4g", continuous_update=True, layout=W.Layout(width="420px"),
         )  # fmt: skip
-        self.steps = W.IntSlider(value=steps, min=1, max=100, description="steps")
+        self.steps = W.IntSlider(value=steps, min=1, max=MAX_STEPS, description="steps")
         self.direction = W.ToggleButtons(
             options=["descent", "ascent"], value="ascent" if ascent else "descent"
         )
+        self.method = W.ToggleButtons(options=list(METHODS), value=method)
+        self.method.add_class("ade-descent-method")
+        self.rate_marks = W.HTML()
+        self.rate_marks.add_class("ade-rate-marks")
         self.summary = W.HTML()
         self.table = W.HTML(layout=W.Layout(max_height="260px", overflow="auto"))
         self.plot = image("100%")
         self.widget = W.VBox(
-            [W.HBox([self.lr, self.steps]), self.direction, self.summary, self.plot, self.table]
+            [
+                W.HBox([self.lr, self.steps]),
+                self.rate_marks,
+                W.HBox([self.direction, self.method]),
+                self.summary,
+                self.plot,
+                self.table,
+            ]
         )
-        self.optima = _solve(self.root, self.vars)
-        for w in (self.lr, self.steps, self.direction):
+        self.optima = optima(self.root, self.vars)
+        for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
 
-    # -- the numbers ---------------------------------------------------------
-    def run(self, lr, steps, ascent):
-        """The trajectory of ``steps`` steps of size ``lr``; leaves the graph as found."""
-        sign = 1.0 if ascent else -1.0
-        traj, stopped = [], None
+    # -- the closed forms, compiled once ---------------------------------------
+    def _compile(self):
+        """f and the Hessian over the chosen variables as float functions of all the
+        graph's variables (the others held at their data); the rates at the start."""
+        leaves = variables_of(self.root)
+        chosen = {id(v) for v in self.vars}
+        self._others = [v for v in leaves if id(v) not in chosen]
+        syms = [v.symbol for v in self.vars]
+        rest = [v.symbol for v in self._others]
+        self._f_expr = sympy.sympify(self.root.expr)
+        self._H_expr = hessian_expr(self.root, self.vars)
+        self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
+        self._H_floats = lambdify_floats([*syms, *rest], list(self._H_expr))
+        self._line = None  # built when the line search is first chosen
+        self.quadratic = is_quadratic(self._f_expr, syms)
         try:
+            self.H0 = hessian(self.root, self.vars)
+        except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
+            self.H0, self._no_h0 = None, str(e)
+
+    def _hessian_at(self, x):
+        """The Hessian at x (nan where its closed form is undefined: a prediction only)."""
+        n = len(x)
+        try:
+            flat = self._H_floats(*x, *[v.data for v in self._others])
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return np.full((n, n), np.nan)
+        return np.array(flat, dtype=float).reshape(n, n)
+
+    def _rates(self, ascent):
+        if self.H0 is None:
+            self.critical_rate = self.best_rate = None
+            self.rate_note = self._no_h0
+            return
+        self.critical_rate, self.best_rate, why = rates(self.H0, ascent)
+        how = (
+            "exact: f is quadratic"
+            if self.quadratic
+            else "a local estimate from the Hessian at the start (f is not quadratic)"
+        )
+        self.rate_note = why or how
+
+    # -- the numbers ---------------------------------------------------------
+    def run(self, lr, steps, ascent, method="gradient"):
+        """The trajectory of ``steps`` steps; leaves the graph as found."""
+        _check_args(lr, steps, method)
+        sign = 1.0 if ascent else -1.0
+        rest = [v.data for v in self._others]
+        if method == "line search" and self._line is None:
+            syms = [v.symbol for v in self.vars]
+            self._line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
+                                    self._f_floats)  # fmt: skip
+        traj, stopped, velocity = [], None, [0.0] * len(self.vars)
+        with vary(self.root, self.vars) as at:
+            x = list(self.start)
             for k in range(steps + 1):
-                f = self.root.forward()
-                self.root.zero_grad()
-                self.root.backward()
+                try:
+                    f = at(*x)
+                    self.root.zero_grad()
+                    self.root.backward()
+                except (DomainError, OverflowError) as e:
+                    stopped = f"step {k}: {e}"
+                    break
                 grad = [v.grad for v in self.vars]
-                point = {"x": [v.data for v in self.vars], "f": f, "grad": grad}
+                point = {"x": list(x), "f": f, "grad": grad}
                 if traj:
                     traj[-1]["actual"] = f - traj[-1]["f"]
                 traj.append(point)
-                if not all(map(math.isfinite, [f, *grad, *point["x"]])):
+                if not all(map(math.isfinite, [f, *grad])):
                     stopped = f"step {k}: the numbers left the floats (diverged)"
                     break
                 if k == steps:
                     break
-                delta = [sign * lr * g for g in grad]
-                point["predicted"] = sum(g * d for g, d in zip(grad, delta))
-                for v, d in zip(self.vars, delta):
-                    v.data += d
-        except (DomainError, OverflowError) as e:
-            stopped = f"step {len(traj)}: {e}"
+                H = self._hessian_at(x)
+                if method == "gradient":
+                    dx = [sign * lr * g for g in grad]
+                elif method == "momentum":
+                    velocity = [BETA * u + sign * lr * g for u, g in zip(velocity, grad)]
+                    dx = list(velocity)
+                elif method == "line search":
+                    t = self._line.step(x, [sign * g for g in grad], rest, -sign)
+                    if t is None:
+                        better = "raises" if ascent else "lowers"
+                        stopped = (f"step {k}: converged, or no bound: no t > 0 {better} f "
+                                   "along the gradient (at f's rounding, or f is unbounded "
+                                   "along it)")  # fmt: skip
+                        break
+                    point["t"] = t
+                    dx = [sign * t * g for g in grad]
+                else:
+                    try:
+                        dx = [float(d) for d in -np.linalg.solve(H, np.array(grad))]
+                    except np.linalg.LinAlgError:
+                        stopped = f"step {k}: the Hessian is singular: no Newton step"
+                        break
+                first = sum(g * d for g, d in zip(grad, dx))
+                point["predicted"] = first
+                d = np.array(dx)
+                with np.errstate(all="ignore"):  # a diverging run: inf is the right answer
+                    point["predicted2"] = first + 0.5 * float(d @ H @ d)
+                x = [float(a + b) for a, b in zip(x, dx)]
+                if not all(map(math.isfinite, x)):
+                    stopped = f"step {k + 1}: the numbers left the floats (diverged)"
+                    break
+        if stopped and traj:  # the step that failed has no actual change to predict
             traj[-1].pop("predicted", None)
-        finally:
-            for v, x in zip(self.vars, self.start):
-                v.data = x
-            self.root.forward()
-            self.root.zero_grad()
-            self.root.backward()
+            traj[-1].pop("predicted2", None)
+        self.root.zero_grad()
+        self.root.backward()
         return traj, stopped
 
     def update(self, change=None):
         ascent = self.direction.value == "ascent"
-        self.trajectory, self.stopped = self.run(float(self.lr.value), self.steps.value, ascent)
+        method = self.method.value
+        own_step = method in ("line search", "newton")
+        if change is not None and change["owner"] is self.lr and own_step:
+            return  # these choose their own step: nothing the rate changes
+        self._rates(ascent)
+        self.trajectory, self.stopped = self.run(
+            float(self.lr.value), self.steps.value, ascent, method
+        )
         self.optimum = self.optima["max" if ascent else "min"]
-        self.diverged = self.stopped is not None or _growing(self.trajectory, self.optimum)
-        self.summary.value = self._summary(ascent)
+        self.diverged, self.verdict = verdict(self.trajectory, self.optimum, ascent, self.stopped)
+        # the summary last: the front end applies updates in order, so once the page
+        # shows the new summary, the picture and the table are the new ones too
+        self.plot.value = draw(self, ascent)
         self.table.value = self._table()
-        self.plot.value = self._draw(ascent)
+        self.rate_marks.value = self._rate_marks(method)
+        self.summary.value = self._summary(ascent, method)
 
     # -- what it shows -------------------------------------------------------
-    def _summary(self, ascent):
+    def _rate_marks(self, method):
+        """The critical and best rates on a log ruler under the rate control, and
+        what the rate means for the chosen method."""
+        lo, hi = (math.log10(r) for r in RATE_RANGE)
+        ticks = "".join(
+            f'<span style="position:absolute;left:{100 * (e - lo) / (hi - lo):.1f}%;'
+            f'top:1px;font-size:10px;color:#666;transform:translateX(-50%)">1e{e}</span>'
+            for e in range(int(lo), int(hi) + 1, 1)
+        )
+        marks = ""
+        # best < critical always: best's label ends at its mark, critical's starts at it
+        rows = (("best", self.best_rate, "#1b7f3b", "-100%"),
+                ("critical", self.critical_rate, "#b00020", "0"))  # fmt: skip
+        for name, r, colour, shift in rows:
+            if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
+                pos = 100 * (math.log10(r) - lo) / (hi - lo)
+                text = f"{name} {r:.4g} |" if name == "best" else f"| {name} {r:.4g}"
+                marks += (
+                    f'<span class="ade-rate-{name}" title="{name} rate {r:.4g}" '
+                    f'style="position:absolute;left:{pos:.1f}%;top:-16px;color:{colour};'
+                    f'transform:translateX({shift});font-size:11px;white-space:nowrap">'
+                    f"{text}</span>"
+                )
+        # under the slider's track (the slider is 420px: its label and readout take
+        # the rest), on the same log scale
+        ruler = (
+            '<div style="position:relative;height:16px;width:243px;margin:16px 0 0 97px;'
+            f'border-top:1px solid #999">{ticks}{marks}</div>'
+        )
+        if self.critical_rate is None:
+            line = f"no safe rate from the Hessian: {self.rate_note}"
+        else:
+            line = (
+                f"critical rate 2/λmax = {self.critical_rate:.4g} (beyond it gradient steps on "
+                f"the local quadratic diverge), best fixed rate 2/(λmax+λmin) = "
+                f"{self.best_rate:.4g}; {self.rate_note}"
+            )
+        if method in ("line search", "newton"):
+            line += f". The {method} chooses its own step: the rate is not used"
+        elif method == "momentum":
+            line += f". Momentum (β = {BETA}) changes these thresholds: they are gradient's"
+        return f'{ruler}<div class="ade-rate-note" style="font-size:12px">{html.escape(line)}</div>'
+
+    def _summary(self, ascent, method):
         last = self.trajectory[-1]
         xs = ", ".join(f"{n} = {num(x)}" for n, x in zip(self.names, last["x"]))
         n, fn = len(self.trajectory) - 1, self.fname
-        parts = [f"after {n} step{'s' * (n != 1)}: {xs}, {fn} = {num(last['f'])}"]
+        way = "ascent" if ascent else "descent"
+        parts = [
+            f"{way} by {method}, after {n} step{'s' * (n != 1)}: {xs}, {fn} = {num(last['f'])}"
+        ]
         opt = self.optimum
         kind = "maximum" if ascent else "minimum"
         if opt is not None:
             at = ", ".join(f"{n}* = {s}" for n, s in zip(self.names, opt["exact"]))
+            dist = math.dist(last["x"], opt["x"])
             parts.append(
                 f"closed-form {kind} (sympy.solve of grad {fn} = 0): {at}, {fn}* = {opt['f_exact']}"
-                f" = {num(opt['f'])}"
+                f" = {num(opt['f'])}; distance now {num(dist, 3)}"
             )
         else:
             parts.append(f"no closed-form {kind}: {self.optima['why']}")
+        if method == "line search" and self._line is not None:
+            parts.append(self._line.what)
         body = "<br>".join(html.escape(p) for p in parts)
-        if self.stopped:
+        if self.stopped and "converged" in self.stopped:
+            body += f"<br>stopped at {html.escape(self.stopped)}"
+        elif self.stopped:
             body += error_html(f"stopped at {self.stopped}")
         elif self.diverged:
-            body += error_html("diverging: the steps move away from the optimum")
+            body += error_html(self.verdict)
         return f'<div class="ade-summary">{body}</div>'
 
-    def _table(self):
+    def _table(self, limit=200):
         fn = self.fname
-        head = ["k", *self.names, fn, "|grad|", f"predicted Δ{fn} = grad·Δx", f"actual Δ{fn}"]
+        head = ["k", *self.names, fn, "|grad|", f"predicted Δ{fn}: 1st order",
+                "2nd order", f"actual Δ{fn}"]  # fmt: skip
         rows = []
-        for k, p in enumerate(self.trajectory):
+        shown = self.trajectory if len(self.trajectory) <= limit else (
+            self.trajectory[: limit // 2] + [None] + self.trajectory[-limit // 2 :]
+        )  # fmt: skip
+        for p in shown:
+            if p is None:
+                rows.append(f'<td colspan="{len(head)}">…</td>')
+                continue
+            k = self.trajectory.index(p)
             gnorm = math.sqrt(sum(g * g for g in p["grad"]))
             cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm)]
-            cells += [num(p.get("predicted")), num(p.get("actual"))]
+            cells += [num(p.get("predicted")), num(p.get("predicted2")), num(p.get("actual"))]
             rows.append("".join(f"<td>{c}</td>" for c in cells))
         th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
@@ -161,130 +339,18 @@ class Descent(Panel):
             f"<tr>{th}</tr>{trs}</table>"
         )
 
-    def _draw(self, ascent):
-        fig = figure(9.0, 3.4)
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.15, wspace=0.28)
-        left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-        traj = [p for p in self.trajectory if math.isfinite(p["f"])]
-        fs = np.array([p["f"] for p in traj])
-        if len(self.vars) == 1:
-            xs = np.array([p["x"][0] for p in traj])
-            self._draw_curve(left, xs)
-            left.plot(xs, fs, "o-", color="tab:red", ms=4, lw=1, label="steps")
-            left.plot(xs[:1], fs[:1], "s", color="black", ms=6, label="start")
-            left.set_xlabel(self.names[0])
-            if self.optimum is not None:
-                left.plot([self.optimum["x"][0]], [self.optimum["f"]], "*", color="tab:green",
-                          ms=14, label=f"optimum f* = {num(self.optimum['f'], 4)}")  # fmt: skip
-        else:
-            left.plot(range(len(fs)), fs, "o-", color="tab:red", ms=4, lw=1, label=self.fname)
-            left.set_xlabel("step k")
-            if self.optimum is not None:
-                left.axhline(self.optimum["f"], color="tab:green", ls="--", label=f"{self.fname}*")
-        left.set_ylabel(self.fname)
-        left.set_title(f"{'ascent' if ascent else 'descent'}, rate {float(self.lr.value):.4g}",
-                       fontsize=10, y=1.0)  # fmt: skip
-        left.legend(fontsize=8)
-        ks = [k for k, p in enumerate(traj) if "actual" in p and "predicted" in p]
-        pred = [traj[k]["predicted"] for k in ks]
-        act = [traj[k]["actual"] for k in ks]
-        right.plot(ks, pred, "o-", color="tab:blue", ms=4, label="predicted: grad · Δx")
-        right.plot(ks, act, "s--", color="tab:orange", ms=4, label="actual: f(x+Δx) − f(x)")
-        right.axhline(0, color="gray", lw=0.8)
-        if pred and max(map(abs, pred + act)) > 1e3 * (min(map(abs, pred + act)) + 1e-300):
-            right.set_yscale("symlog", linthresh=1e-3)
-            right.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        right.set_xlabel("step k")
-        for ax in (left, right) if len(self.vars) > 1 else (right,):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        right.set_ylabel("change of f")
-        # a fixed title position: placing it automatically measures every tick label
-        right.set_title("first-order prediction vs actual change", fontsize=10, y=1.0)
-        right.legend(fontsize=8)
-        return png(fig, dpi=80)
-
-    def _draw_curve(self, ax, xs):
-        """f over the range the steps cover (and the optimum), by forward() on the graph."""
-        pts = list(xs) + ([self.optimum["x"][0]] if self.optimum is not None else [])
-        lo, hi = min(pts), max(pts)
-        pad = max(0.25 * (hi - lo), 0.5)
-        grid = np.linspace(lo - pad, hi + pad, 200)
-        (v,) = self.vars
-        ys = []
+    def f_at(self, x):
+        """f at the chosen variables' values x (closed form; nan outside its domain)."""
         try:
-            for x in grid:
-                v.data = float(x)
-                try:
-                    ys.append(self.root.forward())
-                except (DomainError, OverflowError):
-                    ys.append(np.nan)
-        finally:
-            v.data = self.start[0]
-            self.root.forward()
-        ax.plot(grid, ys, color="gray", lw=1.2, label="f")
+            return self._f_floats(*x, *[v.data for v in self._others])[0]
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            return math.nan
 
 
-def _growing(traj, optimum):
-    """Diverging: the distance to the optimum (or |grad| without one) grows
-    over the last steps instead of shrinking."""
-    if len(traj) < 3:
-        return False
-    if optimum is not None:
-        dist = [math.dist(p["x"], optimum["x"]) for p in traj]
-    else:
-        dist = [math.hypot(*p["grad"]) for p in traj]
-    return dist[-1] > dist[0] and dist[-1] > dist[-2] > dist[-3]
-
-
-def _solve(root, variables):
-    """{'min': ..., 'max': ..., 'why': ...}: the closed-form stationary points of f
-    (other variables held at their values) that are a local minimum / maximum."""
-    out = {"min": None, "max": None, "why": ""}
-    syms = [v.symbol for v in variables]
-    held = {v.symbol: sympy.Rational(v.data) for v in variables_of(root) if v not in variables}
-    f = sympy.sympify(root.expr).xreplace(held)
-    if len(syms) > MAX_SOLVE:
-        out["why"] = f"more than {MAX_SOLVE} variables: solve is not tried"
-        return out
-    if not f.is_polynomial(*syms):
-        out["why"] = "f is not a polynomial in the variables: solve is only tried on those"
-        return out
-    grad = [sympy.diff(f, s) for s in syms]
-    hess = sympy.hessian(f, syms)
-    try:
-        sols = sympy.solve(grad, syms, dict=True)
-    except NotImplementedError:
-        sols = []
-    found = {"min": [], "max": []}
-    for sol in sols:
-        if set(sol) != set(syms) or any(sol[s].free_symbols for s in syms):
-            continue  # a family of stationary points, not an isolated one
-        if not all(sol[s].is_real for s in syms):
-            continue
-        h = hess.xreplace(sol)
-        for kind, definite in (("min", h.is_positive_definite), ("max", h.is_negative_definite)):
-            if definite:
-                fx = f.xreplace(sol)
-                found[kind].append(
-                    {
-                        "exact": [sol[s] for s in syms],
-                        "x": [float(sol[s]) for s in syms],
-                        "f_exact": fx,
-                        "f": float(fx),
-                    }  # fmt: skip
-                )
-    for kind, pick in (("min", min), ("max", max)):
-        if found[kind]:
-            out[kind] = pick(found[kind], key=lambda o: o["f"])
-    if not (found["min"] or found["max"]):
-        out["why"] = "grad f = 0 has no isolated real solution with a definite Hessian"
-    elif not found["min"]:
-        out["why"] = "only maxima: f has no local minimum"
-    elif not found["max"]:
-        out["why"] = "only minima: f has no local maximum"
-    return out
-
-
-def descent(target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False):
+def descent(
+    target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
+    method="gradient",
+):  # fmt: skip
     """The descent panel (see ``Descent``): by default the lecture's f from x = 3."""
-    return Descent(target, variables, start=start, lr=lr, steps=steps, ascent=ascent)
+    return Descent(target, variables, start=start, lr=lr, steps=steps, ascent=ascent,
+                   method=method)  # fmt: skip

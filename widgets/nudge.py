@@ -21,7 +21,7 @@ import re
 import ipywidgets as W
 import sympy
 
-from engine import DomainError, Value
+from engine import DomainError, Value, hessian
 from explorer import check, draw
 from explorer._common import count_ops_at_most
 from explorer.readable import readable
@@ -40,6 +40,7 @@ from widgets._common import (
 from widgets._target import resolve, variables_of
 
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
+MAX_TAYLOR = 8  # variables: the Hessian has n^2 closed forms, built once per panel
 
 
 def css_name(label):
@@ -146,10 +147,12 @@ class Nudge(Panel):
         self.simplify.add_class("ade-simplify")
         self.simplify.observe(self._retypeset, names="value")
         self.widget = self._layout()
+        self.taylor = _taylor_widget(self.widget, after=self.error)
 
         root.forward()
         root.zero_grad()
         root.backward()
+        self._taylor_start = taylor_start(root, self.vars)
         self._typeset_formulas()
         self.refresh()
 
@@ -299,6 +302,7 @@ class Nudge(Panel):
         if self.show_graph:
             dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
             self.graph.value = svg_inline(dot)
+        self.taylor.value = taylor_html(self._taylor_start, [v.data for v in self.vars], value)
         # The output goes last: the front end applies updates in order, so once the
         # page shows the new output, every other number and the graph are there too.
         top = html.escape(self.root.label or "output")
@@ -329,3 +333,56 @@ def nudge(target, **kwargs):
         raise TypeError(f"nudge: unknown options {sorted(kwargs)} (one of {', '.join(_OPTIONS)})")
     root, _ = resolve(target, start=kwargs or None, what="nudge")
     return Nudge(root, **options)
+
+
+# -- the Taylor picture: the move from the start, predicted to first and second order
+
+
+def taylor_start(root, variables):
+    """(f, gradient, Hessian) at the current data, or a sentence saying why the
+    second order is not offered. Call after ``backward()``."""
+    start = (root.data, [v.data for v in variables], [v.grad for v in variables])
+    if len(variables) > MAX_TAYLOR:
+        return start + (f"not shown past {MAX_TAYLOR} variables (n² Hessian formulas)",)
+    try:
+        return start + (hessian(root, variables),)
+    except (DomainError, ValueError, TypeError) as e:
+        return start + (f"no Hessian here: {e}",)
+
+
+def taylor(f0, g0, H0, dx):
+    """f(x0 + dx) predicted: to first order f0 + g0 . dx, to second order
+    f0 + g0 . dx + (1/2) dx^T H0 dx (H0 None: the first order only)."""
+    first = f0 + sum(g * d for g, d in zip(g0, dx))
+    if H0 is None:
+        return first, None
+    curve = sum(dx[i] * H0[i][j] * dx[j] for i in range(len(dx)) for j in range(len(dx)))
+    return first, first + curve / 2
+
+
+def taylor_html(start, x, actual):
+    """One line: the predictions from the start beside the actual output."""
+    f0, x0, g0, H0 = start
+    why = H0 if isinstance(H0, str) else ""
+    first, second = taylor(f0, g0, None if why else H0, [a - b for a, b in zip(x, x0)])
+    cells = [
+        ("first", "1st order f₀ + g·Δx", num(first, 10)),
+        ("second", "2nd order + ½ Δxᵀ H Δx", num(second, 10) if not why else why),
+        ("actual", "actual", num(actual, 10)),
+    ]
+    parts = [
+        f'{name} = <span class="ade-taylor-{cls}" style="font-family:monospace">'
+        f"{html.escape(text)}</span>"
+        for cls, name, text in cells
+    ]
+    return f'<div class="ade-taylor">from the start: {"; ".join(parts)}</div>'
+
+
+def _taylor_widget(box, after):
+    """An HTML line placed in ``box`` just after ``after`` (at the end if it is not
+    one of box's children)."""
+    line = W.HTML()
+    kids = list(box.children)
+    kids.insert(kids.index(after) + 1 if after in kids else len(kids), line)
+    box.children = kids
+    return line

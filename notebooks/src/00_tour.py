@@ -156,3 +156,4 @@ check(o2)
 # | [14_gradient_descent](14_gradient_descent.ipynb) | training; forgetting `zero_grad`; the training panel |
 # | [15_micrograd_demo](15_micrograd_demo.ipynb) | micrograd's two-moons demo, to 100% accuracy |
 # | [16_symbolic_sweep](16_symbolic_sweep.ipynb) | SymPy's `diff` against the reverse sweep: expression swell and `cse` |
+# | [17_step_size](17_step_size.ipynb) | second derivatives: the best h of a finite difference, the critical and best learning rate, Newton and the line search |
