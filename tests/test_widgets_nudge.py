@@ -1,6 +1,6 @@
 """The nudge panel: move sliders as a user would and read what the panel shows.
 
-Oracles: the lecture's numbers (LECTURE.md chapter 7) and the neuron's
+Oracles: the lecture's numbers (the lecture's chapter 7) and the neuron's
 derivatives worked out by hand, d tanh(n)/dn = 1 - tanh(n)^2, evaluated with
 math.tanh; x log x and its derivative log x + 1 with math.log.
 """

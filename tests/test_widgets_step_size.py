@@ -26,7 +26,7 @@ def test_lecture_function_at_3_with_h_1e_3():
     assert p.h.value == pytest.approx(h)
     assert shown(p, "backprop") == 14.0  # 6x - 4 at 3
     assert shown(p, "forward") == pytest.approx((f(3 + h) - f(3)) / h, rel=1e-11)
-    assert shown(p, "forward") == pytest.approx(14.003, abs=1e-9)  # LECTURE.md chapter 1
+    assert shown(p, "forward") == pytest.approx(14.003, abs=1e-9)  # the lecture's chapter 1
     assert shown(p, "central") == pytest.approx((f(3 + h) - f(3 - h)) / (2 * h), rel=1e-11)
     assert shown(p, "forward", "error") == pytest.approx(0.003, rel=1e-3)  # f''/2 * h = 3h
 
@@ -47,7 +47,7 @@ def test_moving_h_updates_numbers_and_plot():
 def test_moving_x_gives_the_new_slope():
     p = step_size()
     p.x.value = -3.0
-    assert p.exact == -22.0  # LECTURE.md chapter 1
+    assert p.exact == -22.0  # the lecture's chapter 1
     assert shown(p, "backprop") == -22.0
     p.x.value = 2 / 3
     assert abs(p.exact) < 1e-15

@@ -20,7 +20,7 @@ from widgets._common import num
 
 
 def lecture_losses(steps, lr, seed=1337):
-    """LECTURE.md chapter 14, by hand: squared error, zero_grad, backward, step."""
+    """the lecture's chapter 14, by hand: squared error, zero_grad, backward, step."""
     random.seed(seed)
     model = MLP(3, [4, 4, 1], act="tanh")
     losses = []
@@ -47,7 +47,7 @@ def test_lecture_dataset_run_button():
     assert p.losses == pytest.approx(expected, rel=1e-12)
     assert [q.data for q in p.model.parameters()] == pytest.approx(params, rel=1e-12)
     assert p.progress.value == p.progress.max == 20
-    assert expected[-1] < 0.05 and p.accuracy == 1.0  # LECTURE.md chapter 14
+    assert expected[-1] < 0.05 and p.accuracy == 1.0  # the lecture's chapter 14
     assert "after 20 steps" in p.status.value and "accuracy 100%" in p.status.value
     assert p.plot.value != before and not p.run_button.disabled
 

@@ -7,7 +7,7 @@ test ends. ``lab.notebook(name, cells)`` writes a notebook there;
 waits until its kernel is connected and idle, and returns the page;
 ``lab.run_all(page)`` runs every cell and waits for the kernel to be idle again.
 
-The recipe (../shared/TESTING.md) and why each step is there:
+The recipe, and why each step is there:
 - the news pop-up is switched off in the settings, or it covers the notebook;
 - the kernel is ready only when the status bar reads "Idle" AND the server lists
   a connection to it: the notebook's own indicator reads idle before any kernel
