@@ -170,3 +170,21 @@ def test_a_panel_displays_with_its_stylesheet(neuron):
     style, widget = p._box.children
     assert widget is p.widget and "ade-panel" in widget._dom_classes
     assert "<style>" in style.value and 'data-jp-theme-light="false"' in style.value
+
+
+def test_out_of_range_arguments_are_refused_not_bent():
+    for kwargs, message in (
+        (dict(span=-1), "span must be a positive number"),
+        (dict(span=0), "span must be a positive number"),
+        (dict(h=0), "h must be a positive number"),
+        (dict(h=float("nan")), "h must be a positive number"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            nudge("x*y", x=1, y=2, **kwargs)
+
+
+def test_every_graph_is_taken_and_a_large_one_is_not_drawn():
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(300)]
+    p = nudge(sum(x * x for x in xs))  # 901 nodes
+    assert p.report.ok and "too many to draw" in p.graph.value
+    assert len(p.sliders) == 300

@@ -82,7 +82,8 @@ class Descent(Panel):
 
         self.lr = W.FloatLogSlider(
             value=lr, base=10, min=-5, max=1, step=0.001, description="rate",
-            readout_format=".4g", continuous_update=True, layout=W.Layout(width="420px"),
+            readout_format=".4g", continuous_update=True,
+            layout=W.Layout(width="100%", max_width="420px"),
         )  # fmt: skip
         self.steps = W.IntSlider(value=steps, min=1, max=MAX_STEPS, description="steps")
         self.direction = W.ToggleButtons(
@@ -335,8 +336,10 @@ class Descent(Panel):
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
         return (
             "<style>.ade-steps td, .ade-steps th {padding: 1px 10px; text-align: right}</style>"
-            '<table class="ade-steps" style="font-family:monospace;font-size:12px">'
-            f"<tr>{th}</tr>{trs}</table>"
+            # its own box scrolls sideways in a narrow column, not the panel
+            '<div class="ade-scroll"><table class="ade-steps" '
+            'style="font-family:monospace;font-size:12px">'
+            f"<tr>{th}</tr>{trs}</table></div>"
         )
 
     def f_at(self, x):

@@ -16,12 +16,13 @@ the domain recomputes everything. The reset button puts every slider back.
 """
 
 import html
+import math
 import re
 
 import ipywidgets as W
 import sympy
 
-from engine import DomainError, Value, hessian
+from engine import DomainError, Value, hessian, topo_order
 from explorer import check, draw
 from explorer._common import count_ops_at_most
 from explorer.readable import readable
@@ -39,6 +40,7 @@ from widgets._common import (
 )
 from widgets._target import resolve, variables_of
 
+MAX_DRAWN = 500  # nodes: past this a drawing is unreadable, and slow
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
 MAX_TAYLOR = 8  # variables: the Hessian has n^2 closed forms, built once per panel
 
@@ -76,7 +78,21 @@ class Nudge(Panel):
     def __init__(self, root, *, ranges=None, span=None, h=1e-5, formulas=None, graph=True):
         if not isinstance(root, Value):
             raise TypeError(f"nudge needs a Value (a graph's output), got {type(root).__name__}")
+        if span is not None and not (isinstance(span, int | float) and 0 < span < math.inf):
+            raise ValueError(f"nudge: span must be a positive number, got {span!r}")
+        if isinstance(h, bool) or not isinstance(h, int | float) or not 0 < h < math.inf:
+            raise ValueError(f"nudge: h must be a positive number, got {h!r}")
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
+        nodes = len(topo_order(root))
+        if graph and nodes > MAX_DRAWN:
+            # every graph is taken; past this size the picture is what is left out
+            self.show_graph = False
+            self.drawing_note = (
+                f"the graph has {nodes:,} nodes: too many to draw (limit {MAX_DRAWN}); "
+                "draw a part of it with explorer.draw(node)"
+            )
+        else:
+            self.drawing_note = ""
         self._quiet = False
         self._typeset = False
         self._limits_follow = False
@@ -135,6 +151,8 @@ class Nudge(Panel):
         self.note = W.HTML()
         self.graph = W.HTML()
         self.graph.add_class("ade-graph")
+        if self.drawing_note:
+            self.graph.value = status_html(self.drawing_note, "info", "ade-note")
         self.reset = W.Button(description="Reset", icon="undo", tooltip="back to the start")
         self.reset.on_click(lambda _: self.reset_values())
         # what is shown only: the check evaluates the computed closed form either way

@@ -112,7 +112,7 @@ class StepSize(Panel):
         self.h = W.FloatLogSlider(
             value=h, base=10, min=-12, max=0, step=0.1, description="h",
             readout_format=".1e", continuous_update=True,
-            layout=W.Layout(width="480px"),
+            layout=W.Layout(width="100%", max_width="480px"),
         )  # fmt: skip
         self.x = W.FloatText(value=self.var.data, description=self.var.label or "x")
         self.view = W.ToggleButtons(options=["absolute", "relative"], value="absolute")

@@ -82,8 +82,13 @@ def test_step_size_descent_training_in_jupyterlab(lab):
     assert "exact up to round-off" in step.locator(".ade-step-notes").inner_text()
     error = step.locator(".ade-step-forward-error")
     absolute = number(error)
+    shown = error.inner_text().strip()
     step.locator(".ade-step-view").get_by_role("button", name="relative").click()
-    page.wait_for_function("el => el.textContent.includes('f′')", arg=step.element_handle())
+    # the notes' typeset f′′ may show before the table: wait for the error cell itself
+    page.wait_for_function(
+        "([el, old]) => el.textContent.trim() !== old",
+        arg=[error.element_handle(), shown],
+    )
     assert number(error) == pytest.approx(absolute / 14, rel=2e-2)  # f'(3) = 14
     images_loaded(page, step)
 
