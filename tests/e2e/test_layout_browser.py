@@ -38,7 +38,8 @@ CELLS = [
     'draw(o, formulas="grad")',
     "step_size()",
     "descent(lr=0.1, steps=10)",
-    'training(n_samples=40, hidden=(8, 8), steps=40, graph="micrograd")',
+    # long enough (a few seconds) that the status is seen to move whatever the load
+    'training(n_samples=40, hidden=(8, 8), steps=200, graph="micrograd")',
 ]
 NAMES = [None, "nudge", "check", "formulas", "draw", "step_size", "descent", "training"]
 
@@ -193,11 +194,11 @@ def test_training_status_moves_during_a_run(lab):
         text = status.inner_text()
         if not seen or seen[-1] != text:
             seen.append(text)
-        if text.startswith("after 40 steps"):
+        if text.startswith("after 200 steps"):
             break
         page.wait_for_timeout(100)
     running = [t for t in seen if t.startswith("running")]
     assert len(set(running)) >= 2, seen  # new losses shown while it runs
-    assert seen[-1].startswith("after 40 steps"), seen
-    assert "40 steps in" in panel.locator(".ade-train-timing").inner_text()
+    assert seen[-1].startswith("after 200 steps"), seen
+    assert "200 steps in" in panel.locator(".ade-train-timing").inner_text()
     page.close()
