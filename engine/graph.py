@@ -44,12 +44,13 @@ def topo_order(root):
     return order
 
 
-def backward_order(root):
+def backward_order(root, order=None):
     """The sweep of ``backward()``: seeds ``root.grad = 1``, then yields every result
-    node from root back to the leaves, each stamped with root (``grad_expr``'s root)."""
+    node from root back to the leaves, each stamped with root (``grad_expr``'s root).
+    ``order``: root's ``topo_order``, when the caller has it already."""
     ref = weakref.ref(root)
     root.grad = 1.0
-    for v in reversed(topo_order(root)):
+    for v in reversed(topo_order(root) if order is None else order):
         v._root = ref
         if v._prev:
             yield v

@@ -319,9 +319,16 @@ class Value:
         Gradients accumulate (``+=``) into every node, leaves and intermediate nodes
         alike, as micrograd does: two ``backward()`` calls without ``zero_grad()``
         re-send the first call's intermediate grads too (x = 2, y = x*x + x: x.grad
-        is 5 then 14, where PyTorch, which keeps no intermediate grads, gives 10)."""
-        for v in backward_order(self):
+        is 5 then 14, where PyTorch, which keeps no intermediate grads, gives 10).
+
+        A gradient that overflows is an error naming its node, never a silent inf."""
+        order = topo_order(self)
+        for v in backward_order(self, order):
             v._backward()
+        for v in order:
+            if v.grad - v.grad != 0.0:  # inf or nan
+                name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
+                raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""

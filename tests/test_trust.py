@@ -253,3 +253,10 @@ def test_the_check_never_cries_wrong_when_backprop_is_right(values, steps):
     report = check(root)
     for r in report.rows:
         assert r.verdict != "wrong", (values, steps, str(report))
+
+
+def test_an_overflowing_gradient_is_named_never_a_silent_inf():
+    a, b = Value(1e300, label="a"), Value(1e-300, label="b")
+    z = a * b * 1e300  # every value finite: z = 1e300, but d z/d b = 1e600
+    with pytest.raises(DomainError, match="overflow: the gradient of node 'b' is inf"):
+        z.backward()
