@@ -8,16 +8,12 @@ the rule table (``engine.rules``), one per rule with a function name, and is lis
 in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 """
 
+from engine.functions import FUNCTIONS, affine
 from engine.graph import backward_order, recompute, topo_order, vary
 from engine.primitive import primitive
 from engine.rules import RULES, DomainError
-from engine.value import Constant, Value, affine, functions_of, node
+from engine.value import Constant, Value, node
 
-FUNCTIONS = {}  # name -> function, every rule's, in the table's order (aliases too)
-for _rule in RULES.values():
-    if _rule.function:
-        for _name in (_rule.function, *_rule.aliases):
-            FUNCTIONS[_name] = functions_of(_rule)[1]
 globals().update(FUNCTIONS)
 
 _SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}

@@ -22,8 +22,9 @@ neuron 0, input 2) and ``b_{1,0}``.
 import operator
 import random
 
+from engine.functions import affine
 from engine.graph import builds_without_gc
-from engine.value import Value, affine
+from engine.value import Value
 
 _ACTS = ("relu", "tanh", "linear")
 

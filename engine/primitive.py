@@ -83,9 +83,8 @@ def primitive(name, forward, partials=None):
     a Value out). See the module's docstring."""
     import sympy
 
-    import engine
+    from engine.functions import add
     from engine.symbolic import lambdify_floats
-    from engine.value import functions_of
 
     _check_name(name)
     n = _arity(forward)
@@ -113,9 +112,7 @@ def primitive(name, forward, partials=None):
 
     rule = Rule(name, forward, rule_partials, function=name, arity=n, math=f"{name} = {out}")
     RULES[name] = rule
-    function = functions_of(rule)[1]
-    engine.FUNCTIONS[name] = function
-    return function
+    return add(rule, method=False)
 
 
 def _verify(name, forward, partials, out, xs, derived, fast):

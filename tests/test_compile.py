@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from engine import DomainError, Value, demo
 from engine.compile import compile_value_and_grad
 from engine.data import LECTURE_XS, LECTURE_YS
+from engine.functions import affine
 from engine.nn import MLP
-from engine.value import affine
 
 
 def engine_rows(root, inputs, params, X):

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from torch_twin import TORCH
 
 from engine import FUNCTIONS, RULES, DomainError, Value, oracle, topo_order
+from engine.functions import affine
 from engine.rules import BUILTIN, NUM
-from engine.value import affine
 from explorer.difference import difference
 
 CONSTS = [2.0, 0.5, -1.5, 3.0]

@@ -14,7 +14,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 
 from engine import DomainError, Value, topo_order
-from engine.value import affine
+from engine.functions import affine
 from explorer import check, parse
 from explorer.cli import main
 from explorer.parsing import ParseError
