@@ -95,6 +95,23 @@ def builds_without_gc(call):
     return build
 
 
+def variables_of(root, chosen=None, what="this"):
+    """root's variables (the leaves a user made), in topological order; or ``chosen``
+    (a Value or a list of them) after checking each is one of them, once."""
+    present = [v for v in topo_order(root) if v.is_variable]
+    if chosen is None:
+        chosen = present
+    else:
+        chosen = [chosen] if hasattr(chosen, "_prev") else list(chosen)
+        ids = {id(v) for v in present}
+        for v in chosen:
+            if id(v) not in ids:
+                raise ValueError(f"{what}: {v!r} is not a variable of the output's graph")
+        if len({id(v) for v in chosen}) != len(chosen):
+            raise ValueError(f"{what}: a variable is listed twice")
+    return chosen
+
+
 def backward_root(v):
     """The output of the last ``backward()`` that reached v, or None."""
     ref = getattr(v, "_root", None)

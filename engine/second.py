@@ -38,7 +38,7 @@ import weakref
 
 import sympy
 
-from engine.graph import EPOCH, topo_order
+from engine.graph import EPOCH, topo_order, variables_of
 from engine.rules import DomainError
 from engine.symbolic import expr, grad_expr, lambdify_floats, symbol
 
@@ -136,17 +136,7 @@ def _second(root, variables):
 
     if not isinstance(root, Value):
         raise TypeError(f"hessian: expected a Value (a graph's output), got {type(root).__name__}")
-    leaves = [v for v in topo_order(root) if v.is_variable]
-    if variables is None:
-        chosen = leaves
-    else:
-        chosen = [variables] if isinstance(variables, Value) else list(variables)
-        ids = {id(v) for v in leaves}
-        for v in chosen:
-            if not isinstance(v, Value) or id(v) not in ids:
-                raise ValueError(f"hessian: {v!r} is not a variable of the output's graph")
-        if len({id(v) for v in chosen}) != len(chosen):
-            raise ValueError("hessian: a variable is listed twice")
+    chosen = variables_of(root, variables, "hessian")
     if not chosen:
         raise ValueError("hessian: the output's graph has no variables")
     expr(root)  # checks the names and that every node has a rule, with one-line errors

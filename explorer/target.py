@@ -14,13 +14,9 @@ was made here (so nobody has run ``backward()`` on it yet).
 import inspect
 import itertools
 
-from engine import Value, topo_order
+from engine import Value
+from engine.graph import variables_of
 from explorer.parsing import ParseError, names, parse
-
-
-def variables_of(root):
-    """The variables (user-made leaves) of root's graph, in topological order."""
-    return [v for v in topo_order(root) if v.is_variable]
 
 
 def _starts(keys, start, default):
@@ -36,15 +32,7 @@ def resolve(target, variables=None, start=None, what="this", default=1.0):
     a dict name -> number (names not given start at ``default``). ``variables``:
     for a Value, which of its variables (a Value or a list; default all)."""
     if isinstance(target, Value):
-        present = variables_of(target)
-        if variables is None:
-            chosen = present
-        else:
-            chosen = [variables] if isinstance(variables, Value) else list(variables)
-            ids = {id(v) for v in present}
-            for v in chosen:
-                if not isinstance(v, Value) or id(v) not in ids:
-                    raise ValueError(f"{what}: {v!r} is not a variable of the output's graph")
+        chosen = variables_of(target, variables, what)
         if not chosen:
             raise ValueError(f"{what}: the output's graph has no variables to move")
         return target, chosen, False
