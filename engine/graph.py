@@ -78,19 +78,12 @@ def paused_gc():
 
 
 def builds_without_gc(call):
-    """``paused_gc`` as a decorator of a builder ``call(self, x)``. It allocates
-    nothing before pausing: any new container counts towards the collector's next
-    run, and a run between two builds would scan what the last one made."""
+    """``paused_gc`` as a decorator of a builder ``call(self, x)``."""
 
     @functools.wraps(call)
     def build(self, x):
-        if not gc.isenabled():
+        with paused_gc():
             return call(self, x)
-        gc.disable()
-        try:
-            return call(self, x)
-        finally:
-            gc.enable()
 
     return build
 

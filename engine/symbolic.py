@@ -391,12 +391,11 @@ def numeric_function(func, nargs):
     key = (func, nargs)
     if key not in _lambdified:
         xs = sympy.symbols(f"_a0:{nargs}", real=True)
-        modules = [{f.__name__: fn for f, fn in known.items()}, "math"]
-        fast = sympy.lambdify(xs, func(*xs), modules=modules)
+        fast = lambdify_floats(xs, [func(*xs)])
 
         def call(*args):
             try:
-                return fast(*args)
+                return fast(*args)[0]
             except NameError:  # a function math lacks (DiracDelta...): SymPy's own evalf
                 return float(func(*args).evalf())
 
