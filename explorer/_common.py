@@ -61,21 +61,18 @@ def depth(order):
 
 
 def sweep_sizes(order):
-    """Estimated sizes of d root/d node for every node (root = ``order[-1]``): in the
-    chain-rule view (a factor per edge on every path) and expanded into the variables
-    (each factor as large as the expression of the node it comes from).
+    """Estimated size of d root/d node for every node (root = ``order[-1]``) in the
+    chain-rule view: a factor per edge on every path.
 
     Exact Python ints from one reverse pass over the graph, before SymPy is asked for
     anything: ``x/x/.../x`` with 666 x's has a chain-rule view of about 220,000
     operations, which SymPy takes 15 s to build."""
-    tree = tree_sizes(order)
-    chain, expanded = {order[-1]: 1}, {order[-1]: 1}
+    chain = {order[-1]: 1}
     for v in reversed(order):
         if v in chain:
             for c in v.inputs:
                 chain[c] = chain.get(c, 0) + chain[v] + 1
-                expanded[c] = expanded.get(c, 0) + expanded[v] + tree[v]
-    return chain, expanded
+    return chain
 
 
 def symbolic_budget(order, max_symbolic=MAX_SYMBOLIC, max_chain=MAX_CHAIN, expand=True):
@@ -88,7 +85,7 @@ def symbolic_budget(order, max_symbolic=MAX_SYMBOLIC, max_chain=MAX_CHAIN, expan
             f"the expression has about {tree:,} operations (limit {max_symbolic:,}): "
             "SymPy would take too long"
         )
-    chain, _ = sweep_sizes(order)
+    chain = sweep_sizes(order)
     total = sum(chain.get(v, 0) for v in order if v.is_variable)
     if total > max_chain:
         return (
