@@ -6,9 +6,9 @@ the nodes made from them), ``backward_order`` (the sweep of ``backward()``),
 nodes' data, recompute what depends on them, restore everything on the way out).
 No recursion anywhere: a chain a million nodes deep works.
 
-``paused_gc`` (and ``builds_without_gc``, the same as a decorator) pauses the
-cyclic garbage collector while a builder makes a graph, and leaves it exactly as
-it found it: the graph has no cycles, so the collector only costs time there.
+``builds_without_gc`` pauses the cyclic garbage collector while a builder makes a
+graph, and leaves it exactly as it found it: the graph has no cycles, so the
+collector only costs time there.
 """
 
 import contextlib
@@ -23,67 +23,108 @@ from engine.rules import NUM, DomainError
 # which are named after labels, are rebuilt instead of going stale.
 EPOCH = [0]
 
+# A node's inputs live in two slots, ``_a`` and ``_b``, not in a tuple, so that a
+# node is one object for the cyclic collector, not two: a leaf has both None; one
+# input is ``_a`` with ``_b`` None; two are ``_a`` and ``_b``; three or more (an
+# ``affine`` node, a custom op) are the tuple ``_a`` with ``_b`` this marker.
+MANY = type("Many", (), {"__repr__": lambda self: "MANY", "__slots__": ()})()
+
+
+def set_inputs(v, children):
+    """Store the tuple ``children`` as v's inputs (see ``MANY``)."""
+    n = len(children)
+    if n == 0:
+        v._a = v._b = None
+    elif n == 1:
+        v._a, v._b = children[0], None
+    elif n == 2:
+        v._a, v._b = children
+    else:
+        v._a, v._b = children, MANY
+
+
+def inputs_of(v):
+    """v's inputs, in order, as a tuple (micrograd's ``_prev``)."""
+    a, b = v._a, v._b
+    if b is None:
+        return () if a is None else (a,)
+    return a if b is MANY else (a, b)
+
 
 def topo_order(root):
     """Every node of root's graph, each after all of its inputs (root last).
 
-    Depth-first, inputs in order, as micrograd's ``build_topo``, but with an explicit
-    stack instead of recursion, so a million-deep chain works."""
-    order, seen = [], {root}
-    stack = [(root, iter(root._prev))]
+    The order of micrograd's recursive ``build_topo`` (depth-first, inputs in order,
+    a node after its inputs), with an explicit stack instead of recursion, so a
+    million-deep chain works. Popping a node from the stack is the recursive call:
+    a node not seen before is pushed back under a ``None`` mark with its inputs
+    above it, first input on top; when the mark comes up, its inputs are all
+    placed, and so is it."""
+    order, seen, stack = [], set(), [root]
+    place, push, pop, see = order.append, stack.append, stack.pop, seen.add
     while stack:
-        v, inputs = stack[-1]
-        for c in inputs:
-            if c not in seen:
-                seen.add(c)
-                stack.append((c, iter(c._prev)))
-                break
-        else:
-            stack.pop()
-            order.append(v)
+        v = pop()
+        if v is None:
+            place(pop())
+        elif v not in seen:
+            see(v)
+            a, b = v._a, v._b
+            if a is None:  # a leaf
+                place(v)
+                continue
+            push(v)
+            push(None)
+            if b is None:
+                push(a)
+            elif b is MANY:
+                stack.extend(reversed(a))
+            else:
+                push(b)
+                push(a)
     return order
 
 
-def backward_order(root, order=None):
-    """The sweep of ``backward()``: seeds ``root.grad = 1``, then yields every result
-    node from root back to the leaves, each stamped with root (``grad_expr``'s root).
-    ``order``: root's ``topo_order``, when the caller has it already."""
+def seed(root, order):
+    """The start of ``backward()``: ``root.grad = 1`` and every node of root's
+    ``order`` stamped with root (``grad_expr``'s root); returns the order reversed,
+    the order of the sweep."""
     ref = weakref.ref(root)
-    root.grad = 1.0
-    for v in reversed(topo_order(root) if order is None else order):
+    for v in order:
         v._root = ref
-        if v._prev:
+    root.grad = 1.0
+    return reversed(order)
+
+
+def backward_order(root, order=None):
+    """The sweep of ``backward()``: seeds it (``seed``), then yields every result
+    node from root back to the leaves. ``order``: root's ``topo_order``, when the
+    caller has it already."""
+    for v in seed(root, topo_order(root) if order is None else order):
+        if v._a is not None:
             yield v
 
 
-@contextlib.contextmanager
-def paused_gc():
-    """``with paused_gc(): ...``: the cyclic garbage collector paused for the block,
-    then exactly as it was, however the block exits.
+def builds_without_gc(call):
+    """A builder ``call(self, x)`` that runs with the cyclic garbage collector
+    paused, and leaves it exactly as it was, however the call exits.
 
     For the engine's bulk builders (a network's forward pass): the nodes they make
     hold no reference cycles, so the collector can find nothing among them, and
     re-scanning the graph while it grows is a large part of building it. Only
     ``gc.disable``/``gc.enable`` are called, ``enable`` only if the collector was
-    on when the block began: a user's own ``gc.disable()``, the thresholds and
-    ``gc.freeze`` are left alone, and nested pauses change nothing."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def builds_without_gc(call):
-    """``paused_gc`` as a decorator of a builder ``call(self, x)``."""
+    on when the call began: a user's own ``gc.disable()``, the thresholds and
+    ``gc.freeze`` are left alone, and nested builders change nothing (and cost a
+    single test: a neuron's call inside a layer's inside a network's)."""
 
     @functools.wraps(call)
     def build(self, x):
-        with paused_gc():
+        if not gc.isenabled():
             return call(self, x)
+        gc.disable()
+        try:
+            return call(self, x)
+        finally:
+            gc.enable()
 
     return build
 

@@ -5,6 +5,11 @@ A node holds its number (``data``), the gradient the last ``backward()`` left in
 from ``engine.rules``). It holds no closure, so a graph has no reference cycles
 and is freed by reference counting alone the moment it goes out of scope.
 
+The inputs are kept in two slots, not in a tuple (``engine.graph.set_inputs``):
+a node is then one object for Python's cyclic collector instead of two, and the
+collector re-scanning a growing graph is most of what building one costs in
+micrograd. ``_prev`` is the ordered tuple made from them, as micrograd reads it.
+
 Three kinds of node:
 - a *variable*: a ``Value`` the user makes; its symbol is its label;
 - a *constant*: a Python number met in an operation (``2 * a``); its SymPy form
@@ -21,15 +26,18 @@ on demand; the numeric path never touches SymPy.
 
 import math
 import numbers
+import operator
 
 from engine.graph import (
     EPOCH,
     apply,
-    backward_order,
     backward_root,
     domain_error,
+    inputs_of,
     recompute,
     rule_args,
+    seed,
+    set_inputs,
 )
 from engine.graph import topo_order as topo_order
 from engine.rules import NUM, RULES, DomainError
@@ -87,35 +95,69 @@ def _result(rule, children, k=None):
     v = _new(Value)
     v.data = apply(rule, children, k)
     v.grad = 0.0
-    v._prev = children
+    set_inputs(v, children)
     v._rule = rule
     v._k = k
     return v
 
 
-def _binary(rule, a, b):
-    """``_result`` for + and *, the hot path of every graph: the same forward (the
-    rule's own) and the same non-finite check as ``apply``, without building an
-    argument list; anything unusual goes through ``_result``, which says what."""
-    out = rule.forward(NUM, a.data, b.data)
-    if type(out) is not float or out - out != 0.0:
-        return _result(rule, (a, b))
-    v = _new(Value)
-    v.data = out
-    v.grad = 0.0
-    v._prev = (a, b)
-    v._rule = rule
-    v._k = None
-    return v
+def _binary(rule):
+    """The method ``a + b`` (or ``a * b``) for the rule: the hot path of every graph.
+    The same forward (the rule's own) and the same non-finite check as ``apply``,
+    without building an argument list; anything unusual goes through ``_result``,
+    which says what."""
+    forward = rule.forward
+
+    def method(self, other):
+        if not isinstance(other, Value):
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        out = forward(NUM, self.data, other.data)
+        if type(out) is not float or out - out != 0.0:
+            return _result(rule, (self, other))
+        v = _new(Value)
+        v.data = out
+        v.grad = 0.0
+        v._a = self
+        v._b = other
+        v._rule = rule
+        v._k = None
+        return v
+
+    method.__name__ = method.__qualname__ = f"__{rule.function or rule.name}__"
+    return method
+
+
+def _sweep(nodes):
+    """``_backward`` of each node in turn: add ``v.grad * d v/d c`` into the grad of
+    each input c of v. + and * (most of any graph) take a short path: the rule's own
+    partials on the two inputs' data, without the checks ``local_grads`` makes for
+    rules that can fail (their partials are plain numbers)."""
+    for v in nodes:
+        rule = v._rule
+        if rule is _MUL or rule is _ADD:
+            a, b, g = v._a, v._b, v.grad
+            da, db = rule.partials(NUM, v.data, a.data, b.data)
+            a.grad += da * g
+            b.grad += db * g
+        elif rule is not None:
+            g = v.grad
+            for c, d in zip(inputs_of(v), v.local_grads()):
+                c.grad += d * g
+        elif type(v) is _Custom:  # micrograd's way: the user's own step
+            v._backward()
 
 
 _new = object.__new__
+_GRAD = operator.attrgetter("grad")
 
 
 class Value:
     """A scalar node of a computation graph."""
 
-    __slots__ = ("data", "grad", "_label", "_prev", "_rule", "_k", "_root", "_memo", "__weakref__")
+    __slots__ = ("data", "grad", "_label", "_a", "_b", "_rule", "_k", "_root", "_memo")
+    __slots__ += ("__weakref__",)
 
     def __new__(cls, data=0.0, _children=(), _op="", label=""):
         # micrograd's way of adding an op: a result with the user's _backward
@@ -125,7 +167,7 @@ class Value:
         self.data = data if type(data) is float and math.isfinite(data) else _to_float(data)
         self.grad = 0.0
         self._label = str(label)
-        self._prev = ()
+        self._a = self._b = None
         self._rule = None
         self._k = None
 
@@ -152,16 +194,18 @@ class Value:
 
     @property
     def is_variable(self):
-        return not self._prev and not self.is_constant
+        return self._a is None and not self.is_constant
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
 
     # -- the public surface the explorer and the widgets read ------------------
     @property
-    def inputs(self):
+    def _prev(self):
         """The nodes this one was computed from, in order (micrograd's ``_prev``)."""
-        return self._prev
+        return inputs_of(self)
+
+    inputs = _prev
 
     @property
     def op(self):
@@ -218,19 +262,8 @@ class Value:
         return backward_root(self)
 
     # -- arithmetic: micrograd's graph shapes ----------------------------------
-    def __add__(self, other):
-        if not isinstance(other, Value):
-            other = _lift(other)
-            if other is None:
-                return NotImplemented
-        return _binary(_ADD, self, other)
-
-    def __mul__(self, other):
-        if not isinstance(other, Value):
-            other = _lift(other)
-            if other is None:
-                return NotImplemented
-        return _binary(_MUL, self, other)
+    __add__ = _binary(_ADD)
+    __mul__ = _binary(_MUL)
 
     def __pow__(self, other):
         """``x ** k`` for a number k (micrograd's), or ``a ** b`` for a Value b (a > 0)."""
@@ -294,23 +327,8 @@ class Value:
     def _backward(self):
         """micrograd's per-node step: add ``self.grad * d self/d input`` into each
         input's grad (a no-op on a leaf). ``backward()`` is this, node by node, in
-        reverse topological order; no closure is stored, so no reference cycle.
-
-        + and * (most of any graph) take a short path: the rule's own partials,
-        called on the two inputs' data, without the checks ``local_grads`` makes
-        for rules that can fail (their partials are plain numbers)."""
-        prev = self._prev
-        if prev:
-            g = self.grad
-            rule = self._rule
-            if rule is _MUL or rule is _ADD:
-                a, b = prev
-                da, db = rule.partials(NUM, self.data, a.data, b.data)
-                a.grad += da * g
-                b.grad += db * g
-            else:
-                for c, d in zip(prev, self.local_grads()):
-                    c.grad += d * g
+        reverse topological order; no closure is stored, so no reference cycle."""
+        _sweep((self,))
 
     def backward(self):
         """Reverse-mode: seed d self/d self = 1, then, from the output back to the
@@ -323,12 +341,16 @@ class Value:
 
         A gradient that overflows is an error naming its node, never a silent inf."""
         order = topo_order(self)
-        for v in backward_order(self, order):
-            v._backward()
-        for v in order:
-            if v.grad - v.grad != 0.0:  # inf or nan
-                name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
-                raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
+        if Value._backward is _STEP:
+            _sweep(seed(self, order))
+        else:  # the per-node step was replaced (explorer.bugs, a user): it is the law
+            for v in seed(self, order):
+                v._backward()
+        if not math.isfinite(sum(map(_GRAD, order))):  # one pass in C; inf or nan
+            for v in reversed(order):  # the first to overflow, from the output back
+                if v.grad - v.grad != 0.0:
+                    name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
+                    raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""
@@ -370,6 +392,9 @@ class Value:
         return grad_expr(self)
 
 
+_STEP = Value._backward  # the engine's own per-node step, which _sweep runs inline
+
+
 def _data(other):
     if isinstance(other, Value):
         return other.data
@@ -403,7 +428,7 @@ class _Custom(Value):
                 raise TypeError(
                     f"the inputs of Value(data, children, op) must be Values, got {c!r}"
                 )
-        self._prev = tuple(_children)
+        set_inputs(self, tuple(_children))
         self._op = str(_op)
         self._backward = lambda: None  # micrograd's default: a leaf's step does nothing
 

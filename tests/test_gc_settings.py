@@ -14,7 +14,7 @@ import pytest
 import engine
 from engine import Value, affine, backward_order, recompute, topo_order, vary
 from engine.demo import setup, svm_loss, train
-from engine.graph import builds_without_gc, paused_gc
+from engine.graph import builds_without_gc
 from engine.nn import MLP, Layer, Neuron
 
 
@@ -144,23 +144,25 @@ def test_a_module_call_pauses_the_collector_only_while_it_builds():
     assert seen == [False, False] and gc.isenabled()
 
 
-def test_paused_gc_restores_on_error_and_when_nested(user_gc):
-    with pytest.raises(ZeroDivisionError):
-        with paused_gc():
-            assert not gc.isenabled()
-            with paused_gc():
-                assert not gc.isenabled()
-            assert not gc.isenabled()
-            raise ZeroDivisionError
-    assert same_settings(user_gc)
+def test_builds_without_gc_restores_on_error_and_when_nested(user_gc):
+    @builds_without_gc
+    def inner(self, x):
+        assert not gc.isenabled()
+        if x == "boom":
+            raise RuntimeError(x)
+        return x
 
     @builds_without_gc
-    def build(self, x):
+    def outer(self, x):
         assert not gc.isenabled()
-        raise RuntimeError(x)
+        assert inner(None, x) == x
+        assert not gc.isenabled()  # the inner builder left the pause to the outer
+        return x
 
+    assert outer(None, 1) == 1
+    assert same_settings(user_gc)
     with pytest.raises(RuntimeError):
-        build(None, "boom")
+        outer(None, "boom")
     assert same_settings(user_gc)
 
 
