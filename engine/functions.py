@@ -7,7 +7,7 @@ A primitive registered at run time gets its function and its entry, not a method
 signature of its own."""
 
 from engine.rules import BUILTIN, RULES
-from engine.value import Value, _lift, _result, node
+from engine.value import Value, _lift, _result, node, unary
 
 FUNCTIONS = {}  # name -> function, in the table's order (aliases too)
 
@@ -15,10 +15,7 @@ FUNCTIONS = {}  # name -> function, in the table's order (aliases too)
 def _method(rule):
     """The Value method of a rule: ``x.sin()``, ``x.maximum(y)`` (numbers are lifted)."""
     if rule.arity == 1:
-
-        def method(self):
-            return _result(rule, (self,))
-
+        method = unary(rule)
     else:
 
         def method(self, *others):

@@ -56,32 +56,35 @@ def topo_order(root):
 
     The order of micrograd's recursive ``build_topo`` (depth-first, inputs in order,
     a node after its inputs), with an explicit stack instead of recursion, so a
-    million-deep chain works. Popping a node from the stack is the recursive call:
-    a node not seen before is pushed back under a ``None`` mark with its inputs
-    above it, first input on top; when the mark comes up, its inputs are all
-    placed, and so is it."""
-    order, seen, stack = [], set(), [root]
+    million-deep chain works. Visiting a node is the recursive call: a node not
+    seen before goes on the stack under a ``None`` mark, with its other inputs
+    above the mark, last input lowest, and its first input is visited at once;
+    when the mark comes up again, all its inputs are placed, and so is it."""
+    order, seen, stack = [], set(), []
     place, push, pop, see = order.append, stack.append, stack.pop, seen.add
-    while stack:
-        v = pop()
-        if v is None:
-            place(pop())
-        elif v not in seen:
+    v = root
+    while True:
+        if v not in seen:
             see(v)
             a, b = v._a, v._b
-            if a is None:  # a leaf
-                place(v)
+            if a is not None:
+                push(v)
+                push(None)
+                if b is MANY:
+                    stack.extend(reversed(a[1:]))
+                    a = a[0]
+                elif b is not None:
+                    push(b)
+                v = a
                 continue
-            push(v)
-            push(None)
-            if b is None:
-                push(a)
-            elif b is MANY:
-                stack.extend(reversed(a))
-            else:
-                push(b)
-                push(a)
-    return order
+            place(v)  # a leaf
+        while stack:  # place every node whose inputs are done; visit the next input
+            v = pop()
+            if v is not None:
+                break
+            place(pop())
+        else:
+            return order
 
 
 def seed(root, order):
@@ -154,7 +157,13 @@ def backward_root(v):
 
 def rule_args(v):
     """What v's rule is applied to: its inputs' data, then ``k`` for ``x ** k``."""
-    xs = [c.data for c in v._prev]
+    a, b = v._a, v._b
+    if b is None:
+        xs = [] if a is None else [a.data]
+    elif b is MANY:
+        xs = [c.data for c in a]
+    else:
+        xs = [a.data, b.data]
     if v._k is not None:
         xs.append(v._k)
     return xs

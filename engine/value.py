@@ -73,9 +73,16 @@ def _lift(other):
     """The operand as a node: a Value stays, a real number becomes a Constant."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+    if type(other) is float and other - other == 0.0:  # a finite float: no more checks
+        return _node(Constant, None, other, None, None)
+    if _is_number(other):
         return Constant(other)
     return None
+
+
+def _is_number(x):
+    """x is a real number (not a bool): an operand ``_lift`` makes a constant of."""
+    return type(x) is float or isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def node(x):
@@ -101,6 +108,18 @@ def _result(rule, children, k=None):
     return v
 
 
+def _node(cls, rule, data, a, b):
+    """A node of class cls with its slots set (a leaf: ``a``, ``b`` and rule None)."""
+    v = _new(cls)
+    v.data = data
+    v.grad = 0.0
+    v._a = a
+    v._b = b
+    v._rule = rule
+    v._k = None
+    return v
+
+
 def _binary(rule):
     """The method ``a + b`` (or ``a * b``) for the rule: the hot path of every graph.
     The same forward (the rule's own) and the same non-finite check as ``apply``,
@@ -116,16 +135,30 @@ def _binary(rule):
         out = forward(NUM, self.data, other.data)
         if type(out) is not float or out - out != 0.0:
             return _result(rule, (self, other))
-        v = _new(Value)
-        v.data = out
-        v.grad = 0.0
-        v._a = self
-        v._b = other
-        v._rule = rule
-        v._k = None
-        return v
+        return _node(Value, rule, out, self, other)
 
     method.__name__ = method.__qualname__ = f"__{rule.function or rule.name}__"
+    return method
+
+
+def unary(rule):
+    """The method ``x.tanh()`` (any one-input rule): for a rule without a domain check,
+    the rule's own forward and ``apply``'s non-finite check, inline; a rule with a
+    check, or anything unusual (an overflow), goes through ``_result``, which says
+    what."""
+    if rule.check is not None:
+        return lambda self: _result(rule, (self,))
+    forward = rule.forward
+
+    def method(self):
+        try:
+            out = forward(NUM, self.data)
+        except (ArithmeticError, ValueError):
+            out = None
+        if type(out) is not float or out - out != 0.0:
+            return _result(rule, (self,))
+        return _node(Value, rule, out, self, None)
+
     return method
 
 
@@ -143,8 +176,12 @@ def _sweep(nodes):
             b.grad += db * g
         elif rule is not None:
             g = v.grad
-            for c, d in zip(inputs_of(v), v.local_grads()):
-                c.grad += d * g
+            if v._b is None:  # one input: relu, tanh, x ** k, ...
+                (d,) = v.local_grads()
+                v._a.grad += d * g
+            else:
+                for c, d in zip(inputs_of(v), v.local_grads()):
+                    c.grad += d * g
         elif type(v) is _Custom:  # micrograd's way: the user's own step
             v._backward()
 
@@ -219,15 +256,16 @@ class Value:
 
     def local_grads(self):
         """d self/d input for each input, at the inputs' current data."""
-        if not self._prev:
+        if self._a is None:
             return ()
         if self._rule is None:
             raise TypeError(f"the op {self._op!r} was made without a rule: no local partials")
         xs = rule_args(self)
         try:
-            ds = tuple(float(d) for d in self._rule.partials(NUM, self.data, *xs))
-            if any(d - d != 0.0 for d in ds):  # inf or nan
-                raise OverflowError
+            ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
+            for d in ds:
+                if d - d != 0.0:  # inf or nan
+                    raise OverflowError
             return ds
         except ZeroDivisionError:
             domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
@@ -269,7 +307,7 @@ class Value:
         """``x ** k`` for a number k (micrograd's), or ``a ** b`` for a Value b (a > 0)."""
         if isinstance(other, Value):
             return _result(_POW, (self, other))
-        if _lift(other) is None:
+        if not _is_number(other):
             return NotImplemented
         return _result(_POWK, (self,), _exponent(other))
 
@@ -281,24 +319,24 @@ class Value:
         return self * -1
 
     def __sub__(self, other):  # a - b = a + (-b); a - 1 = a + Value(-1), as micrograd
-        if not isinstance(other, Value) and _lift(other) is None:
+        if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return self + (-other)
 
     def __rsub__(self, other):  # 1 - a = (a * -1) + 1, as micrograd's other + (-self)
-        return NotImplemented if _lift(other) is None else other + (-self)
+        return other + (-self) if _is_number(other) else NotImplemented
 
     def __truediv__(self, other):  # a / b = a * b**-1; a / 2 = a * Value(0.5), as micrograd
         if isinstance(other, Value):
             return self * other**-1
-        if _lift(other) is None:
+        if not _is_number(other):
             return NotImplemented
         if other == 0:
             domain_error("division by zero", (self,))
         return self * _to_float(other**-1, "1 / the divisor")
 
     def __rtruediv__(self, other):  # 1 / a = (a ** -1) * 1
-        return NotImplemented if _lift(other) is None else other * self**-1
+        return other * self**-1 if _is_number(other) else NotImplemented
 
     __radd__ = __add__  # 0 + a, for sum()
     __rmul__ = __mul__  # 2 * a
@@ -398,7 +436,7 @@ _STEP = Value._backward  # the engine's own per-node step, which _sweep runs inl
 def _data(other):
     if isinstance(other, Value):
         return other.data
-    if _lift(other) is None:
+    if not _is_number(other):
         raise TypeError(f"cannot compare a Value with {type(other).__name__} {other!r}")
     return other
 
