@@ -23,10 +23,12 @@ from fractions import Fraction
 
 import sympy
 
+from engine.canonical import add, mul
 from engine.graph import EPOCH, topo_order
 from engine.rules import NUM, RULES, SYM
 
-_ADD = RULES["+"]
+# + and * nodes: a tree of them is one sum (product), made by one canonical add (mul)
+_GATHERED = {RULES["+"]: add, RULES["*"]: mul}
 
 _auto = itertools.count(1)
 
@@ -140,7 +142,7 @@ def expr(root):
     _check_names(nodes)
     for v in nodes:
         mv = _memo(v)
-        if "expr" not in mv and v._rule is not _ADD:  # a sum waits until it is read
+        if "expr" not in mv and v._rule not in _GATHERED:  # a sum waits until it is read
             _no_rule(v)
             if v._rule is None:
                 mv["expr"] = symbol(v)
@@ -150,31 +152,34 @@ def expr(root):
 
 
 def _built(v):
-    """v's expression, memoized; a sum's is built here, on its first read."""
+    """v's expression, memoized; a sum's or a product's is built here, on its first
+    read."""
     m = _memo(v)
     if "expr" not in m:
-        if v._rule is not _ADD:
+        if v._rule not in _GATHERED:
             return expr(v)
-        m["expr"] = _sum(v)
+        m["expr"] = _gather(v)
     return m["expr"]
 
 
-def _sum(v):
-    """A ``+`` node's expression: every summand of its tree of sums not built yet,
-    added by one ``Add``. SymPy sorts a sum's terms each time it makes one, so
-    adding a 337-term sum node by node sorted 337 growing sums; one Add sorts once,
+def _gather(v):
+    """A ``+`` (``*``) node's expression: every term (factor) of its tree of sums
+    (products) not built yet, added (multiplied) at once: the rule's forward, a + b
+    (a b), on the whole tree. SymPy sorts a sum's terms each time it makes one, so
+    adding a 337-term sum node by node sorted 337 growing sums; one sum sorts once,
     and gives the same canonical sum."""
+    rule = v._rule
     terms, stack = [], list(reversed(v._prev))
     while stack:
         c = stack.pop()
         mc = _memo(c)
         if "expr" in mc:
             terms.append(mc["expr"])
-        elif c._rule is _ADD:
+        elif c._rule is rule:
             stack.extend(reversed(c._prev))
         else:
             terms.append(_built(c))
-    return sympy.Add(*terms)
+    return _GATHERED[rule](*terms)
 
 
 def expr_with(root, replaced):
@@ -237,11 +242,11 @@ def _sweep(root):
 
 
 def _product(a):
-    return sympy.Mul(*a) if type(a) is tuple else a
+    return mul(*a) if type(a) is tuple else a
 
 
 def _total(terms):
-    return sympy.Add(*map(_product, terms))
+    return add(*map(_product, terms))
 
 
 class _Adjoints(dict):
@@ -324,8 +329,11 @@ def _expand(root, chain):
         elif e.func is sympy.Heaviside and not args[0].is_number:
             done[e] = sympy.Heaviside(*args, evaluate=False)
         else:
-            done[e] = e.func(*args)
+            done[e] = _MAKE.get(e.func, e.func)(*args)
     return done[chain]
+
+
+_MAKE = {sympy.Add: add, sympy.Mul: mul}
 
 
 def _result_symbols(root):
