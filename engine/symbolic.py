@@ -29,6 +29,7 @@ from engine.rules import NUM, RULES, SYM
 
 # + and * nodes: a tree of them is one sum (product), made by one canonical add (mul)
 _GATHERED = {RULES["+"]: add, RULES["*"]: mul}
+_ZERO, _ONE = sympy.S.Zero, sympy.S.One
 
 _auto = itertools.count(1)
 
@@ -199,8 +200,19 @@ def local_partials(v):
     _no_rule(v)
     if v._rule is None:
         return ()
-    args = _args(v, symbol)
-    return tuple(sympy.sympify(d) for d in v._rule.partials(SYM, symbol(v), *args))
+    return tuple(map(sympy.sympify, _partials(v)))
+
+
+def _partials(v):
+    """local_partials as the rule returns them: a 0 or 1 may be a Python int."""
+    return v._rule.partials(SYM, symbol(v), *_args(v, symbol))
+
+
+def _factors(d):
+    """A local partial as factors of a path: () for 1, None for 0."""
+    if type(d) is int or type(d) is float:
+        return None if d == 0 else () if d == 1 else (sympy.sympify(d),)
+    return None if d is _ZERO else () if d is _ONE else (d,)
 
 
 def _sweep(root):
@@ -219,17 +231,27 @@ def _sweep(root):
         # re-sorts it at every link, quadratic in depth. Where paths meet, their terms
         # are listed, and added by one Add when the sweep reaches the node (all its
         # paths are in by then): adding them one by one re-sorted the growing sum.
+        # An input met twice (p * p) gets one term, its partial counted twice.
         adj = {id(root): ()}
         for v in reversed(nodes):
             a = adj.get(id(v))
-            if a is None or not v._prev:
+            if a is None or v._a is None:
                 continue
             if type(a) is list:
                 a = adj[id(v)] = _total(a)
-            for c, d in zip(v._prev, local_partials(v)):
-                if d == 0:
+            if type(a) is not tuple:
+                a = (a,)
+            inputs, ds = v._prev, _partials(v)
+            for i, c in enumerate(inputs):
+                if c in inputs[:i]:
                     continue
-                term = a if d == 1 else a + (d,) if type(a) is tuple else (a, d)
+                if c in inputs[i + 1 :]:
+                    f = _factors(add(*[d for x, d in zip(inputs, ds) if x is c]))
+                else:
+                    f = _factors(ds[i])
+                if f is None:
+                    continue
+                term = a + f
                 old = adj.get(id(c))
                 if old is None:
                     adj[id(c)] = term
@@ -242,7 +264,9 @@ def _sweep(root):
 
 
 def _product(a):
-    return mul(*a) if type(a) is tuple else a
+    if type(a) is not tuple:
+        return a
+    return a[0] if len(a) == 1 else mul(*a)
 
 
 def _total(terms):
