@@ -177,8 +177,14 @@ def _sweep(nodes):
         elif rule is not None:
             g = v.grad
             if v._b is None:  # one input: relu, tanh, x ** k, ...
-                (d,) = v.local_grads()
-                v._a.grad += d * g
+                a, k = v._a, v._k
+                try:
+                    (d,) = rule.partials(NUM, v.data, a.data, *(() if k is None else (k,)))
+                    if d - d != 0.0:  # inf or nan: local_grads says which
+                        raise OverflowError
+                except ArithmeticError:
+                    (d,) = v.local_grads()
+                a.grad += d * g
             else:
                 for c, d in zip(inputs_of(v), v.local_grads()):
                     c.grad += d * g

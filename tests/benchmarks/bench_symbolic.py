@@ -18,6 +18,8 @@
    (each on its own copy of the graph, the expansion of ``v.expr`` included).
 
 Every timing starts with SymPy's cache emptied, so no method reuses another's work.
+The engine's times are the median of 5 fresh graphs each (this machine is shared, and
+a 0.1 s measurement is at its mercy); sympy.diff's ten-odd seconds are timed once.
 
 For each set of closed forms: the time (CPU time of this process), ``sympy.count_ops``
 summed over the forms before and after one ``sympy.cse`` of them all (with the time
@@ -37,6 +39,7 @@ import time
 import _common as C
 
 RTOL = 1e-9
+REPEATS = 5  # the engine's timings: the median of this many fresh graphs (a shared machine)
 SPEEDUP_TARGET = 100  # all closed forms: at least 100x sympy.diff of the expansion
 CHAIN_TARGET = 0.1  # the chain-rule view of them all: under a tenth of grad_expr's time
 
@@ -168,27 +171,51 @@ def mlp(cap, quick):
     n = len(params)
     bench = f"symbolic: all {n} closed forms, MLP(2,[16,16,1]) one-sample loss"
     rows = []
-    if not quick:  # cold: grad_expr straight after backward(), the sweep included
-        loss = loss_fn()
-        loss.backward()
-        _, t_cold = timed(lambda: [p.grad_expr for p in params])
+    repeats = 1 if quick else REPEATS
+
+    def fresh():  # a fresh graph: nothing memoized on its nodes
         for p in params:
             p.grad = 0.0
+        loss = loss_fn()
+        loss.backward()
+        return loss  # kept alive: grad_expr reads its root through a weak reference
+
+    def median(times):
+        times = sorted(times)
+        spread = f"median of {len(times)}: {times[0]:.3g} to {times[-1]:.3g} s"
+        return times[len(times) // 2], spread
+
+    if not quick:  # cold: grad_expr straight after backward(), the sweep included
+        colds = []
+        for _ in range(repeats):
+            loss = fresh()
+            colds.append(timed(lambda: [p.grad_expr for p in params])[1])
+        t_cold, spread = median(colds)
         rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
-                          note="p.grad_expr for every p after backward()",
+                          note=f"p.grad_expr for every p after backward(); {spread}",
                           anchors=("sympy.diff",)))  # fmt: skip
-    loss = loss_fn()  # a fresh graph: nothing memoized on its nodes
-    loss.backward()
-    _, t_sweep = timed(lambda: [p.chain_expr for p in params])
-    cold, t_expand = timed(lambda: [p.grad_expr for p in params])
-    print(f"engine: sweep {t_sweep:.3g} s + expansion {t_expand:.3g} s")
+    sweeps, expands = [], []
+    for _ in range(repeats):
+        loss = fresh()
+        sweeps.append(timed(lambda: [p.chain_expr for p in params])[1])
+        cold, t = timed(lambda: [p.grad_expr for p in params])
+        expands.append(t)
+    (t_sweep, sweep_spread), (t_expand, _) = median(sweeps), median(expands)
+    print(f"engine: sweep {t_sweep:.3g} s + expansion {t_expand:.3g} s ({sweep_spread})")
     if quick:
         t_cold = t_sweep + t_expand
         rows.append(C.row(bench, "engine", "time, all closed forms", t_cold, "s",
                           note="chain_expr for every p, then grad_expr",
                           anchors=("sympy.diff",)))  # fmt: skip
     rows += [
-        C.row(bench, "engine", "  of which: reverse sweep (chain_expr)", t_sweep, "s"),
+        C.row(
+            bench,
+            "engine",
+            "  of which: reverse sweep (chain_expr)",
+            t_sweep,
+            "s",
+            note=sweep_spread,
+        ),
         C.row(bench, "engine", "  of which: expansion (grad_expr after it)", t_expand, "s"),
     ]
     loss = loss_fn()  # fresh nodes: the engine's memoized expressions are not reused

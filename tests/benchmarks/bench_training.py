@@ -265,6 +265,8 @@ def compare_ch14(res, reps):
         if "error" in r:
             rows.append(C.row(CH14, system, "run", f"{r['error']}: {r['detail']}", flag="FAILED"))
             continue
+        rows.append(row(CH14, system, f"CPU time, all {reps} trainings / {reps}", r["cpu"] / reps,
+                        "s", note="the collector's pauses included, as in the demo"))  # fmt: skip
         rows.append(row(CH14, system, f"CPU time, best of {reps}", r["best"], "s"))
         rows.append(row(CH14, system, f"CPU time, median of {reps}", r["median"], "s"))
         rows.append(row(CH14, system, "peak RSS (ru_maxrss)", r["peak_rss"], "MB"))
@@ -276,9 +278,13 @@ def compare_ch14(res, reps):
             rows.append(C.row(CH14, system, "losses vs engine's", text,
                               flag="" if worst <= RTOL else "MISMATCH"))  # fmt: skip
     if "median" in eng and "median" in mg:
-        speedup = mg["median"] / eng["median"]
+        # CPU time of all the trainings, as the demo's verdict: micrograd's graphs hold
+        # reference cycles, and the full collections they cost fall on a few of the
+        # trainings, which a median or a best would leave out
+        speedup = mg["cpu"] / eng["cpu"]
         flag = "" if speedup >= SPEEDUP_TARGET else "NOT MET"
-        text = f"{speedup:.1f}x (median CPU time; best {mg['best'] / eng['best']:.1f}x)"
+        median, best = mg["median"] / eng["median"], mg["best"] / eng["best"]
+        text = f"{speedup:.1f}x (CPU time of all {reps}; median {median:.1f}x, best {best:.1f}x)"
         rows.append(C.row(CH14, "engine", f"speedup vs micrograd (target >= {SPEEDUP_TARGET}x)",
                           text, flag=flag))  # fmt: skip
         more = eng["peak_rss"] - mg["peak_rss"]
