@@ -42,6 +42,36 @@ def test_sum_of_100k_values_backpropagates():
     assert all(x.grad == 1.0 for x in xs)
 
 
+def test_a_node_is_one_object_for_the_cyclic_collector():
+    # the collector's work grows with the tracked objects: a node holds its inputs in
+    # slots, not in a tuple of its own (micrograd's node is a Value and a set)
+    a, b = Value(1.0), Value(2.0)
+    nodes = []
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(10_000):
+        nodes.append(a * b + a)
+    gc.collect()
+    assert len(gc.get_objects()) - before == 20_000  # two nodes per iteration
+    assert nodes[0].inputs[0].inputs == (a, b)  # micrograd's _prev, made on demand
+
+
+def test_topological_order_is_micrograds_on_shared_inputs():
+    def build_topo(v, topo, visited):  # micrograd's own, recursive
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child, topo, visited)
+            topo.append(v)
+        return topo
+
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    a = x * y
+    b = (a + x).tanh() * (y + a)
+    c = b * a + x * x + (b - y) ** 2
+    assert topo_order(c) == build_topo(c, [], set())
+
+
 def test_graph_is_freed_without_the_cyclic_collector():
     gc.collect()
     gc.disable()
