@@ -90,11 +90,13 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def best_time(fn, min_reps=1, min_total=0.2, max_reps=50, clock=time.perf_counter):
+def best_time(fn, min_reps=1, min_total=0.2, max_reps=50, clock=time.perf_counter, setup=None):
     """The best of repeated runs of fn(): at least min_reps runs, and more until
-    min_total seconds are spent (at most max_reps)."""
+    min_total seconds are spent (at most max_reps); setup(), untimed, before each."""
     best, spent, reps = float("inf"), 0.0, 0
     while reps < max_reps and (reps < min_reps or spent < min_total):
+        if setup is not None:
+            setup()
         t = clock()
         fn()
         dt = clock() - t
