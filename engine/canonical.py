@@ -174,6 +174,6 @@ def mul(*factors):
     out.sort(key=_args_sortkey)
     if coeff is not _ONE:
         if len(out) == 1 and out[0].is_Add and global_parameters.distribute:
-            return sympy.Mul(*factors)  # 2*(x + y) is 2*x + 2*y
+            return add(*[mul(coeff, t) for t in out[0].args])  # 2*(x + y) is 2*x + 2*y
         out.insert(0, coeff)
     return _done(_MUL, out)

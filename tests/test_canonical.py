@@ -70,6 +70,9 @@ def test_python_numbers_and_unevaluated_blocks():
     same(add(1, X, 2.5), sympy.Add(1, X, 2.5))
     same(mul(2, X, Y), sympy.Mul(2, X, Y))
     same(mul(2, X + Y), sympy.Mul(2, X + Y))  # distributed
+    same(mul(2, 3, X + Y + 1), sympy.Mul(2, 3, X + Y + 1))
+    squares = sympy.Add(*[s**2 for s in sympy.symbols("p0:50", real=True)])
+    same(mul(sympy.Float(1e-4), squares), sympy.Mul(sympy.Float(1e-4), squares))
     same(mul(S.Half, 2 * (X + Y)), sympy.Mul(S.Half, 2 * (X + Y)))
     same(mul(sympy.Float(0.0), sympy.oo), sympy.Mul(sympy.Float(0.0), sympy.oo))
     same(mul(X, X), sympy.Mul(X, X))  # a symbol's powers gathered: x**2
