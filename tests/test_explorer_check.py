@@ -315,7 +315,9 @@ def test_random_expressions_agree_with_pytorch(text, vals):
         assert r.grad == pytest.approx(want, rel=1e-9, abs=1e-12)
         assert r.closed_form == pytest.approx(want, rel=1e-9, abs=1e-12)
         assert r.oracle == pytest.approx(want, rel=1e-9, abs=1e-12)
-        assert r.finite_diff == pytest.approx(want, rel=1e-5, abs=1e-6)
+        # the difference within its own error bound (at y = 1e-6 in 1 + y**2 a central
+        # difference sees 0.0 against -2e-6: rounding, which its bound covers)
+        assert verdict(r.rel_errors["finite_diff"]) in AGREE, (r.finite_diff, want)
 
 
 def _torch_eval(text, ts, fns):
