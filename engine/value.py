@@ -166,7 +166,9 @@ def _sweep(nodes):
     """``_backward`` of each node in turn: add ``v.grad * d v/d c`` into the grad of
     each input c of v. + and * (most of any graph) take a short path: the rule's own
     partials on the two inputs' data, without the checks ``local_grads`` makes for
-    rules that can fail (their partials are plain numbers)."""
+    rules that can fail (their partials are plain numbers). A one-input rule calls its
+    own partial too, and turns to ``local_grads`` only to name a failure (1/0, an
+    overflow); three or more inputs go through ``local_grads``."""
     for v in nodes:
         rule = v._rule
         if rule is _MUL or rule is _ADD:
