@@ -17,6 +17,10 @@ Each system trains in its own child process, so its memory is its own:
   weights copied from the engine's MLP built after the same seeds, the same loss
   written batched.
 
+The lecture's chapter 14 (``MLP(3, [4, 4, 1])``, tanh, 20 steps) is trained 50 times
+in a process each by the engine, by micrograd with the lecture's tanh, and by
+``python_floor.py``, a minimal engine that shows what per-node Python allows at best.
+
 Measured per system: seconds per step (wall clock and CPU time of the whole step:
 graph build, zero_grad, backward, update), the loss at every step, the accuracy,
 the time spent in the cyclic garbage collector (``gc.callbacks``), and memory by
@@ -158,12 +162,13 @@ def train_torch(data):
 LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
 CH14 = "lecture ch. 14: MLP(3,[4,4,1]) tanh, 4 samples, 20 steps"
+# python-floor: a minimal engine (python_floor.py), the fastest per node Python allows
+CH14_SYSTEMS = ("engine", "micrograd", "python-floor")
 
 
 def micrograd_lecture_mlp():
-    """The lecture's network on micrograd's Value: chapter 11's Neuron, Layer and MLP
-    (tanh in every neuron, biases drawn after the weights) and the lecture's tanh,
-    added to Value as the lecture writes it (micrograd 0.1.0 has no tanh)."""
+    """The lecture's network on micrograd's Value, with the lecture's tanh added to
+    Value as the lecture writes it (micrograd 0.1.0 has no tanh)."""
     import math
 
     from micrograd.engine import Value
@@ -180,6 +185,12 @@ def micrograd_lecture_mlp():
         return out
 
     Value.tanh = tanh
+    return lecture_mlp(Value)
+
+
+def lecture_mlp(Value):
+    """The lecture's chapter 11 Neuron, Layer and MLP over the given Value class (tanh
+    in every neuron, biases drawn after the weights); returns a maker of MLP(3, [4, 4, 1])."""
 
     class Neuron:
         def __init__(self, nin):
@@ -246,6 +257,10 @@ def run_ch14_child(system, reps):
         from engine.nn import MLP
 
         make = functools.partial(MLP, 3, [4, 4, 1], act="tanh")
+    elif system == "python-floor":
+        import python_floor
+
+        make = lecture_mlp(python_floor.Value)
     else:
         make = micrograd_lecture_mlp()
     gct = GCTimer()
@@ -291,6 +306,18 @@ def compare_ch14(res, reps):
         text = f"{eng['peak_rss']:.0f} vs {mg['peak_rss']:.0f} MB"
         rows.append(C.row(CH14, "engine", "peak RSS vs micrograd's (target <=)", text,
                           flag="" if more <= 0 else "NOT MET"))  # fmt: skip
+    floor = res.get("python-floor", {})
+    if "cpu" in floor and "cpu" in mg and "cpu" in eng:
+        vs_mg, best, eng_x = (
+            mg["cpu"] / floor["cpu"],
+            mg["best"] / floor["best"],
+            eng["cpu"] / floor["cpu"],
+        )
+        text = (f"{vs_mg:.1f}x micrograd (CPU time of all {reps}; best {best:.1f}x); "
+                f"the engine takes {eng_x:.1f}x its time")  # fmt: skip
+        note = "python_floor.py: no rules, no checks, math inline"
+        measure = "speedup vs micrograd: per-node Python's best"
+        rows.append(C.row(CH14, "python-floor", measure, text, note=note))
     return rows
 
 
@@ -460,7 +487,7 @@ def compare(res, steps):
 def main():
     p = C.parser(__doc__.split("\n")[0])
     p.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
-    p.add_argument("--ch14", choices=("engine", "micrograd"), help=argparse.SUPPRESS)
+    p.add_argument("--ch14", choices=CH14_SYSTEMS, help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help="cProfile the engine, no table")
@@ -490,7 +517,7 @@ def main():
                       f"{r['losses'][0]!r} ... {r['losses'][-1]!r}", flush=True)  # fmt: skip
     rows = compare(res, steps)
     ch14 = {}
-    for system in ("engine", "micrograd"):
+    for system in CH14_SYSTEMS:
         print(f"lecture chapter 14 with {system}, {reps} times ...", flush=True)
         ch14[system] = C.child("bench_training.py", ["--ch14", system, "--reps", reps], 600)
     rows += compare_ch14(ch14, reps)
