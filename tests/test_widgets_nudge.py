@@ -188,3 +188,20 @@ def test_every_graph_is_taken_and_a_large_one_is_not_drawn():
     p = nudge(sum(x * x for x in xs))  # 901 nodes
     assert p.report.ok and "too many to draw" in p.graph.value
     assert len(p.sliders) == 300
+
+
+def test_a_range_extension_reaches_the_browser_range_first():
+    # The browser applies a message's keys in order; a value applied before the new
+    # range is clamped at the old end and sent back, undoing the typed value (seen in
+    # JupyterLab whenever the kernel's hash seed put 'value' first in hold_sync's set).
+    import ipywidgets as W
+
+    from widgets._common import extend_to
+
+    slider = W.FloatSlider(value=2.5, min=0.0, max=4.0, step=0.01)
+    sent = []
+    slider._send = lambda msg, buffers=None: sent.append(msg["state"])
+    assert extend_to(slider, 5.0)[1] >= 5.0
+    keys = list(sent[0])
+    assert keys.index("value") > max(keys.index(k) for k in ("min", "max", "step"))
+    assert all(state.get("value", 5.0) == slider.value == 5.0 for state in sent)

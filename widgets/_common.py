@@ -184,7 +184,11 @@ def extend_to(slider, x, steps=400):
     x lands on the slider's grid (min + k step), since the browser snaps a value to
     it; and range and value go to the browser as one message, since a range that
     arrived alone would move the browser's slider, which would send its old value
-    back and undo the move."""
+    back and undo the move. In that message the range comes first: the browser
+    applies the keys in the message's order, and a value applied before the new
+    range is clamped at the old end and sent back (``hold_sync`` sends its keys in a
+    set's order, which changes with each kernel's hash seed). ``hold_sync`` still
+    sends the same state once more on leaving; by then it changes nothing."""
     span = slider.max - slider.min
     lo, hi = min(slider.min, x - 0.1 * span), max(slider.max, x + 0.1 * span)
     step = (hi - lo) / steps
@@ -193,6 +197,7 @@ def extend_to(slider, x, steps=400):
         with slider.hold_trait_notifications():
             slider.min, slider.max, slider.step = lo, hi, step
         slider.value = x
+        slider.send_state(["min", "max", "step", "value"])
     return slider.min, slider.max
 
 
