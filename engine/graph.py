@@ -1,9 +1,10 @@
 """Walking a graph: its order, evaluating a node from its rule, and varying inputs.
 
 The one copy of each loop every other module uses: ``topo_order`` (inputs before
-the nodes made from them), ``backward_order`` (the sweep of ``backward()``),
-``recompute`` (``forward()`` over a stretch of the order) and ``vary`` (set some
-nodes' data, recompute what depends on them, restore everything on the way out).
+the nodes made from them), ``seed`` and ``backward_order`` (the start and the order
+of ``backward()``'s sweep), ``recompute`` (``forward()`` over a stretch of the
+order) and ``vary`` (set some nodes' data, recompute what depends on them, restore
+everything on the way out).
 No recursion anywhere: a chain a million nodes deep works.
 
 ``builds_without_gc`` pauses the cyclic garbage collector while a builder makes a
