@@ -29,6 +29,7 @@ from engine.rules import NUM, RULES, SYM
 
 # + and * nodes: a tree of them is one sum (product), made by one canonical add (mul)
 _GATHERED = {RULES["+"]: add, RULES["*"]: mul}
+_MAKE = {sympy.Add: add, sympy.Mul: mul}  # how the expansion rebuilds a sum or product
 _ZERO, _ONE = sympy.S.Zero, sympy.S.One
 
 _auto = itertools.count(1)
@@ -241,14 +242,11 @@ def _sweep(root):
                 a = adj[id(v)] = _total(a)
             if type(a) is not tuple:
                 a = (a,)
-            inputs, ds = v._prev, _partials(v)
-            for i, c in enumerate(inputs):
-                if c in inputs[:i]:
-                    continue
-                if c in inputs[i + 1 :]:
-                    f = _factors(add(*[d for x, d in zip(inputs, ds) if x is c]))
-                else:
-                    f = _factors(ds[i])
+            partials = {}  # {input: its partials}, inputs in order of first use
+            for c, d in zip(v._prev, _partials(v)):
+                partials.setdefault(c, []).append(d)
+            for c, ds in partials.items():
+                f = _factors(ds[0] if len(ds) == 1 else add(*ds))
                 if f is None:
                     continue
                 term = a + f
@@ -355,9 +353,6 @@ def _expand(root, chain):
         else:
             done[e] = _MAKE.get(e.func, e.func)(*args)
     return done[chain]
-
-
-_MAKE = {sympy.Add: add, sympy.Mul: mul}
 
 
 def _result_symbols(root):
