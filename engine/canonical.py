@@ -6,11 +6,12 @@ it gathers like terms and equal bases, asks the assumptions system about each
 argument, and sorts. For the closed forms of a network almost none of that finds
 anything to do: the terms of an adjoint are distinct paths, the factors of a path
 distinct nodes. So when the arguments are plain (finite numbers and commutative
-expressions, no two terms alike, no two factors on the same base, nothing SymPy
-distributes or rewrites), the canonical result is known without the search: the
-numbers folded into one coefficient, the rest in SymPy's own sort order
-(``Basic.compare``), handed to ``_from_args`` as ``flatten`` would hand them. That
-is a sixteen-term sum in about 30 us instead of about 1.5 ms.
+expressions, nothing SymPy rewrites), the canonical result is made without the
+search: the numbers folded into one coefficient, like terms' coefficients added,
+a symbol's integer powers added (p*p is p**2), a number distributed over a sum as
+SymPy distributes it, and the rest in SymPy's own sort order (``Basic.compare``),
+handed to ``_from_args`` as ``flatten`` would hand them. That is a sixteen-term
+sum in about 30 us instead of about 1.5 ms.
 
 Anything else goes to SymPy's own constructor, so the result is always SymPy's:
 ``tests/test_canonical.py`` holds the two equal, ``srepr`` for ``srepr``, on random
