@@ -1,6 +1,6 @@
 """The rule table as a reader sees it: one line per primitive, made from the table.
 
-``markdown()`` is the README's table of primitives (a test holds the README to it,
+``markdown()`` is docs/functions.md's table of primitives (a test holds the page to it,
 so the two cannot drift): each rule's function, its math, its local derivatives in
 the chain-rule view (``out`` is the node's own value), and its convention at kinks.
 """

@@ -6,8 +6,10 @@ crash is reported as a row, not fatal. Flags other than run_all's own (``--quick
 the ones it does not know. The scripts append their rows to the file named by the
 environment variable ``BENCH_JSON`` (see ``_common.py`` for the row format).
 
-The table goes to the terminal and, as Markdown with a description of the machine,
-to ``out/bench.md``; each script's full output goes to ``out/bench-logs/<name>.log``.
+The table goes to the terminal and, as Markdown with a description of the machine and
+how to read it, to ``docs/performance.md`` (the page the README links; no figure there is
+copied by hand); each script's full output goes to ``out/bench-logs/<name>.log``. A run
+with ``--only`` writes ``out/bench.md`` instead, so a partial run never replaces the page.
 Exits non-zero when a benchmark crashed or a result disagreed (MISMATCH, FAILED,
 ERROR, TIMEOUT); a missed target (NOT MET) is shown but is not a failure.
 
@@ -65,11 +67,47 @@ def run(script, flags, log_path, timeout):
     return rows, seconds
 
 
+READING = """\
+## How to read it
+
+*ratio to anchor* is value / the anchor's value for the same benchmark and measure:
+micrograd and PyTorch (float64, one thread) for training, `sympy.diff` for closed forms,
+the engine elsewhere (for a time, 0.1x micrograd means a tenth of micrograd's time).
+Memory is the child process's peak resident set from `getrusage` (`ru_maxrss`, imports
+included) and its growth while training (peak minus the resident set before the first
+step). Each system runs in its own process, one after another, on a shared machine:
+compare ratios rather than absolute times. A flag (NOT MET, MISMATCH, ...) marks a
+missed target or a disagreement; `run_all.py` exits non-zero on a disagreement.
+
+## Where the time goes
+
+- **micrograd** spends most of a training step in Python's cyclic garbage collector:
+  every node's `_backward` closure points back at its node, so every graph is a
+  reference cycle that the collector must find. This engine stores no closure (the
+  rule table computes each step), so its graphs are freed by reference counting and a
+  node is one tracked object (its inputs in two slots, not a tuple).
+  `python tests/benchmarks/bench_training.py --profile` splits one demo step into
+  building, `zero_grad`, `backward()` and the update, with the collector's share.
+- **The lecture's chapter 14 network** is a few hundred nodes a step: the collector
+  hardly runs, and what remains is plain Python per node. `python_floor.py`, a
+  minimal engine with the math inline and no rule table, checks or symbols (the same
+  graph shapes, the same losses), trains beside it and shows what per-node Python
+  allows; the difference is the price of one readable table and the domain checks.
+- **Closed forms**: every sum and product of the symbolic sweep is made by
+  `engine.canonical`'s `add` and `mul` (exactly SymPy's `Add` and `Mul`, without its
+  search where the terms are distinct paths); `sympy.diff` of the expanded loss is the
+  anchor.
+"""
+
+
 def report(rows, info, argv, times):
-    """The Markdown page: machine, command, table, and how to read it."""
+    """The Markdown page: what was run, on what machine, the table, and how to read it."""
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [
-        "## Benchmarks",
+        "# Performance",
+        "",
+        "Written by `make bench` (`tests/benchmarks/run_all.py`): every benchmark script, "
+        "each system in its own process, side by side in one run. Do not edit by hand.",
         "",
         "`" + " ".join(["python tests/benchmarks/run_all.py", *argv]) + "`",
         f"on {when}; wall time per script: "
@@ -80,22 +118,19 @@ def report(rows, info, argv, times):
         "",
         C.markdown(rows),
         "",
-        "*ratio to anchor* is value / the anchor's value for the same benchmark and "
-        "measure: micrograd and PyTorch (float64, one thread) for training, `sympy.diff` "
-        "for closed forms, the engine elsewhere (for a time, 0.1x micrograd means a "
-        "tenth of micrograd's time). Memory is the child "
-        "process's peak resident set from `getrusage` (`ru_maxrss`, imports included) and "
-        "its growth while training (peak minus the resident set before the first step). "
-        "Each system runs in its own process, one after another, on a shared machine: "
-        "compare ratios rather than absolute times.",
+        READING,
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", help="comma-separated names, e.g. training,depth")
-    p.add_argument("--out", default=os.path.join(C.REPO, "out", "bench.md"))
+    p.add_argument(
+        "--out",
+        help="the page to write (default: docs/performance.md, "
+        "or out/bench.md for a run with --only)",
+    )
     p.add_argument("--timeout", type=float, default=3600, help="seconds per script")
     args, flags = p.parse_known_args()
     first = {f"bench_{n}.py": i for i, n in enumerate(ORDER)}  # the headline first
@@ -104,7 +139,10 @@ def main():
     if args.only:
         wanted = {f"bench_{n.strip()}.py" for n in args.only.split(",")}
         scripts = [s for s in scripts if os.path.basename(s) in wanted]
-    logs = os.path.join(os.path.dirname(args.out), "bench-logs")
+    if args.out is None:
+        partial = os.path.join(C.REPO, "out", "bench.md")
+        args.out = partial if args.only else os.path.join(C.REPO, "docs", "performance.md")
+    logs = os.path.join(C.REPO, "out", "bench-logs")
     os.makedirs(logs, exist_ok=True)
     info = C.machine()
     print("\n".join(f"{k}: {v}" for k, v in info.items()))
