@@ -249,24 +249,6 @@ def test_the_controls_reach_the_ranges():
     assert p.diverged
 
 
-def test_two_variables_redraw_fast_enough():
-    """The README's figure comes from tests/benchmarks/bench_descent.py; here a loose
-    bound on this process's CPU time (the wall clock swings with a shared machine's
-    load): the median redraw of 1,000 steps under 0.6 s."""
-    import statistics
-    import time
-
-    p = descent(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, start={"x": -1.2, "y": 1},
-                lr=1e-3, steps=1000)  # fmt: skip
-    times = []
-    for lr in (1.1e-3, 1.2e-3, 1e-3, 9e-4, 1.3e-3):
-        t = time.process_time()
-        p.lr.value = lr
-        times.append(time.process_time() - t)
-    assert len(p.trajectory) == 1001
-    assert statistics.median(times) < 0.6
-
-
 def test_the_line_searchs_roots_match_numpy():
     """Its real roots of polynomials up to degree 3 are by formula (polished by
     Newton's method); numpy.roots is the oracle."""
