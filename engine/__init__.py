@@ -12,7 +12,7 @@ from engine.functions import FUNCTIONS, affine
 from engine.graph import backward_order, recompute, topo_order, vary
 from engine.primitive import primitive
 from engine.rules import RULES, DomainError
-from engine.value import Constant, Value, node
+from engine.value import Constant, Value, backward_step, node
 
 globals().update(FUNCTIONS)
 
@@ -41,6 +41,7 @@ __all__ = [
     "Value",
     "affine",
     "backward_order",
+    "backward_step",
     "exact",
     "expr_with",
     "hessian",

@@ -24,6 +24,7 @@ per rule with a ``function`` name. The symbolic side (``symbol``, ``expr``,
 on demand; the numeric path never touches SymPy.
 """
 
+import contextlib
 import math
 import numbers
 import operator
@@ -196,6 +197,23 @@ def _sweep(nodes):
 
 _new = object.__new__
 _GRAD = operator.attrgetter("grad")
+_STEP_HOOK = [None]  # a teaching step in place of the rule table's (backward_step)
+
+
+@contextlib.contextmanager
+def backward_step(step):
+    """Within the block, ``backward()`` (and ``v._backward()``) applies ``step(v)`` at
+    each node instead of the rule table's step: the explicit hook through which
+    ``explorer.inject_bug`` teaches the lecture's backward bugs. Blocks nest; on
+    leaving one, however it is left, the step before it is back."""
+    if not callable(step):
+        raise TypeError(f"backward_step: expected a function step(node), got {step!r}")
+    saved = _STEP_HOOK[0]
+    _STEP_HOOK[0] = step
+    try:
+        yield
+    finally:
+        _STEP_HOOK[0] = saved
 
 
 class Value:
@@ -387,11 +405,15 @@ class Value:
 
         A gradient that overflows is an error naming its node, never a silent inf."""
         order = topo_order(self)
-        if Value._backward is _STEP:
+        hook = _STEP_HOOK[0]
+        if hook is None:
             _sweep(seed(self, order))
-        else:  # the per-node step was replaced (explorer.bugs, a user): it is the law
+        else:  # a teaching step (backward_step): it is the law, node by node
             for v in seed(self, order):
-                v._backward()
+                if type(v) is _Custom:
+                    v._backward()
+                else:
+                    hook(v)
         if not math.isfinite(sum(map(_GRAD, order))):  # one pass in C; inf or nan
             for v in reversed(order):  # the first to overflow, from the output back
                 if v.grad - v.grad != 0.0:
@@ -436,9 +458,6 @@ class Value:
         from engine.symbolic import grad_expr
 
         return grad_expr(self)
-
-
-_STEP = Value._backward  # the engine's own per-node step, which _sweep runs inline
 
 
 def _data(other):

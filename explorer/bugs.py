@@ -9,15 +9,15 @@ the upstream gradient g, not about the derivative itself:
 - ``"assign-not-accumulate"``: ``x.grad = d * g`` instead of ``x.grad += d * g``.
   A node used twice (``a + a``) keeps only its last contribution.
 
-Our engine has no per-node ``_backward`` closure: ``Value._backward`` multiplies
-each rule's local partial by g itself. So neither bug can be written as a wrong
+Our engine has no per-node ``_backward`` closure: the step multiplies each
+rule's local partial by g itself. So neither bug can be written as a wrong
 entry of the rule table, and a wrong entry would be wrong for the symbolic
 sweep too (the closed form would agree with the bug). Instead, inside
-``with inject_bug(op, kind):`` the per-node step ``Value._backward``, which
-``backward()`` applies node by node, is replaced by a teaching step: the
-engine's, except at nodes made by ``op``, where the buggy contribution is
-applied. The closed form, the oracle and the finite difference are untouched,
-which is how ``check`` catches it. On exit (even by an exception) the engine's
+``with inject_bug(op, kind):`` the engine's explicit hook ``backward_step`` puts a
+teaching step in place of the rule table's, node by node: the engine's, except
+at nodes made by ``op``, where the buggy contribution is applied. The closed
+form, the oracle and the finite difference are untouched, which is how ``check``
+catches it. On exit (even by an exception) the engine's
 step is back.
 
 A custom bug is a function ``fn(m, g, out, xs, k) -> contributions``: ``m`` is
@@ -30,9 +30,10 @@ or ``"all"`` (the lecture's ``=`` bug was in every op).
 
 import contextlib
 
-from engine import RULES, DomainError, Value
+from engine import RULES, DomainError
 from engine.graph import rule_args
 from engine.rules import NUM
+from engine.value import backward_step
 
 _ALIASES = {"relu": "ReLU", "**2": "**k", "pow": "**k"}
 
@@ -61,7 +62,7 @@ def _ops(op):
 
 
 def _teaching_step(ops, contribute, assign):
-    def _backward(self):
+    def step(self):
         """The engine's step at this node, with the injected bug at the chosen ops."""
         prev, g = self.inputs, self.grad
         if not prev:
@@ -83,7 +84,7 @@ def _teaching_step(ops, contribute, assign):
             for c, d in zip(prev, ds):
                 c.grad += d
 
-    return _backward
+    return step
 
 
 @contextlib.contextmanager
@@ -104,10 +105,5 @@ def inject_bug(op, kind_or_function):
             f"unknown bug {kind_or_function!r}: one of {', '.join(BUGS)}, "
             "or a function fn(m, g, out, xs, k) -> contributions"
         )
-    ops = _ops(op)
-    saved = Value.__dict__["_backward"]
-    Value._backward = _teaching_step(ops, contribute, assign)
-    try:
+    with backward_step(_teaching_step(_ops(op), contribute, assign)):
         yield
-    finally:
-        Value._backward = saved
