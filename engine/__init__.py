@@ -16,7 +16,8 @@ from engine.value import Constant, Value, backward_step, node
 
 globals().update(FUNCTIONS)
 
-_SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
+_SYMBOLIC = {"chain_expr", "exact", "expr_with", "grad_expr", "local_partials", "numeric_function"}
+_SYMBOLIC |= {"oracle"}
 _SECOND = {"hessian", "hessian_expr"}
 
 
@@ -42,8 +43,10 @@ __all__ = [
     "affine",
     "backward_order",
     "backward_step",
+    "chain_expr",
     "exact",
     "expr_with",
+    "grad_expr",
     "hessian",
     "hessian_expr",
     "local_partials",

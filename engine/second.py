@@ -28,10 +28,9 @@ Its derivative is zero on both sides of the kink and a Dirac delta on it; the
 delta is dropped, so the Hessian at a kink is the derivative of the first
 derivative's convention: relu''(0) = abs''(0) = 0, as PyTorch's double backward.
 
-**State.** The gradient's sweep is ``backward()``'s; where the variables' last
-``backward()`` was not from ``root``, one is run here and every node's ``grad``
-(and the record of which root it came from) is put back afterwards, so asking
-for a Hessian changes nothing a user can see.
+**State.** The gradient's sweep is ``backward()``'s, run symbolically from the
+root it is given (``grad_expr(root, v)``): no ``backward()`` is run and no node's
+``grad`` is touched, so asking for a Hessian changes nothing a user can see.
 """
 
 import weakref
@@ -112,23 +111,7 @@ def _no_delta(e):
 
 def _gradient(root, chosen):
     """[d root/d v in closed form for v in chosen], by the sweep of ``grad_expr``."""
-    if all(v.backward_root is root for v in chosen):
-        return [grad_expr(v) for v in chosen]
-    nodes = topo_order(root)
-    saved = [(v, v.grad, getattr(v, "_root", None)) for v in nodes]
-    try:
-        root.backward()  # stamps every node with root: grad_expr's sweep starts there
-        return [grad_expr(v) for v in chosen]
-    finally:
-        for v, g, r in saved:
-            v.grad = g
-            if r is None:
-                try:
-                    del v._root
-                except AttributeError:
-                    pass
-            else:
-                v._root = r
+    return [grad_expr(root, v) for v in chosen]
 
 
 def _second(root, variables):

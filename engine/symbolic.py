@@ -3,11 +3,12 @@
 - ``symbol(v)``: the node's own SymPy symbol (its label, or an automatic name).
 - ``expr(v)``: the node as an expression in the variables: the rule table's
   forward run with ``m = SYM`` over the graph in topological order.
-- ``chain_expr(v)``: d root/d v by the reverse sweep of ``backward()`` run
+- ``chain_expr(root, v)``: d root/d v by the reverse sweep of ``backward()`` run
   symbolically, with one symbol per intermediate node: at a tanh ``o`` the local
   derivative reads ``1 - o**2``. This is the chain rule as the lecture writes it.
-- ``grad_expr(v)``: the same, expanded into the variables (each intermediate
-  symbol replaced by that node's ``expr``).
+- ``grad_expr(root, v)``: the same, expanded into the variables (each intermediate
+  symbol replaced by that node's ``expr``). The attributes ``v.chain_expr`` and
+  ``v.grad_expr`` are sugar for root = the output of v's last ``backward()``.
 - ``oracle(root, var)``: ``sympy.diff(root.expr, var.symbol)``, computed
   independently of the sweep, to check it.
 
@@ -122,9 +123,9 @@ def _sympy_depth_guard(fn):
     tanh chain) it raises RecursionError. Say so in words, and what still works."""
 
     @functools.wraps(fn)
-    def guarded(v):
+    def guarded(*args):
         try:
-            return fn(v)
+            return fn(*args)
         except RecursionError:
             raise RecursionError(
                 f"{fn.__name__}: SymPy cannot hold an expression nested this deep (it "
@@ -258,6 +259,7 @@ def _sweep(root):
                 else:
                     adj[id(c)] = [old, term]
         m["sweep"] = _Adjoints(adj)
+        m["sweep"].members = set(map(id, nodes))
     return m["sweep"]
 
 
@@ -294,23 +296,40 @@ def _root_of(v):
     if root is None:
         raise RuntimeError(
             "no gradient formula: no backward() has reached this node yet (call backward() "
-            "on an output that depends on it), or that output has been freed"
+            "on an output that depends on it, or name the output: grad_expr(output, node)), "
+            "or that output has been freed"
         )
     return root
 
 
-def chain_expr(v):
-    """d root/d v written with the intermediate nodes' symbols (root: last backward())."""
-    return _sweep(_root_of(v))[id(v)]
+def _root_and_node(root, v):
+    """(root, v) of ``f(root, v)``, or of ``f(v)`` with root the output of v's last
+    ``backward()``; v must be a node of root's graph."""
+    if v is None:
+        return _root_of(root), root
+    if id(v) not in _sweep(root).members:
+        raise ValueError(f"{v!r} is not a node of the output's graph")
+    return root, v
+
+
+def chain_expr(root, v=None):
+    """d root/d v written with the intermediate nodes' symbols. ``chain_expr(v)``
+    (and the attribute ``v.chain_expr``): root is the output of v's last
+    ``backward()``."""
+    root, v = _root_and_node(root, v)
+    return _sweep(root)[id(v)]
 
 
 @_sympy_depth_guard
-def grad_expr(v):
-    """d root/d v in closed form, in the variables (root: last backward())."""
-    root = _root_of(v)
+def grad_expr(root, v=None):
+    """d root/d v in closed form, in the variables. ``grad_expr(v)`` (and the
+    attribute ``v.grad_expr``): root is the output of v's last ``backward()``.
+    Nothing is run or stamped: the sweep is the rule table's, read from root."""
+    root, v = _root_and_node(root, v)
     m = _memo(v)
-    if m.get("grad_expr", (None,))[0] is not v._root:
-        m["grad_expr"] = (v._root, _expand(root, _sweep(root)[id(v)]))
+    held = m.get("grad_expr")
+    if held is None or held[0]() is not root:
+        m["grad_expr"] = (weakref.ref(root), _expand(root, _sweep(root)[id(v)]))
     return m["grad_expr"][1]
 
 

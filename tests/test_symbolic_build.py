@@ -9,6 +9,7 @@ import functools
 import operator
 import random
 
+import pytest
 import sympy
 
 import engine
@@ -68,3 +69,23 @@ def test_a_step_function_keeps_its_argument_and_still_agrees():
     assert g.has(sympy.Heaviside)  # left unevaluated, as relu's Max is in expr
     for at in (-2.0, 0.0, 0.5, 3.0):
         assert float(g.subs(x.symbol, at)) == 2 * at
+
+
+def test_closed_forms_take_their_root_explicitly():
+    """grad_expr(root, v) needs no backward() and touches no grad; the attribute is sugar
+    for the root of v's last backward()."""
+    from engine.symbolic import chain_expr, grad_expr
+
+    x, y = Value(0.5, label="x"), Value(2.0, label="y")
+    e = x.exp()
+    f, g = (x * y).tanh(), e * y
+    sx, sy = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
+    assert grad_expr(f, x) == y.symbol * (1 - sympy.tanh(x.symbol * y.symbol) ** 2)
+    assert grad_expr(g, x) == sympy.exp(sx) * sy
+    assert chain_expr(g, y) == e.symbol  # the chain view names the node
+    assert x.grad == 0.0 and x.backward_root is None  # nothing was run or stamped
+    g.backward()
+    assert x.grad_expr == grad_expr(g, x)  # the attribute: the last backward()'s root
+    assert grad_expr(f, x) != x.grad_expr  # the other root, asked for by name
+    with pytest.raises(ValueError, match="not a node of the output's graph"):
+        grad_expr(f, Value(1.0, label="z"))
