@@ -8,6 +8,7 @@ the rule table (``engine.rules``), one per rule with a function name, and is lis
 in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 """
 
+from engine import fast
 from engine.functions import FUNCTIONS, affine
 from engine.graph import backward_order, recompute, topo_order, vary
 from engine.primitive import primitive
@@ -15,6 +16,7 @@ from engine.rules import RULES, DomainError
 from engine.value import Constant, Value, backward_step, node
 
 globals().update(FUNCTIONS)
+fast.install()  # the measured fast paths over the reference definitions (engine.fast)
 
 _SYMBOLIC = {"chain_expr", "exact", "expr_with", "grad_expr", "local_partials", "numeric_function"}
 _SYMBOLIC |= {"oracle"}

@@ -7,7 +7,7 @@ A primitive registered at run time gets its function and its entry, not a method
 signature of its own."""
 
 from engine.rules import BUILTIN, RULES
-from engine.value import Value, _lift, _result, node, unary
+from engine.value import Value, _lift, make, node
 
 FUNCTIONS = {}  # name -> function, in the table's order (aliases too)
 
@@ -15,7 +15,10 @@ FUNCTIONS = {}  # name -> function, in the table's order (aliases too)
 def _method(rule):
     """The Value method of a rule: ``x.sin()``, ``x.maximum(y)`` (numbers are lifted)."""
     if rule.arity == 1:
-        method = unary(rule)
+
+        def method(self):
+            return make(rule, (self,))
+
     else:
 
         def method(self, *others):
@@ -23,7 +26,7 @@ def _method(rule):
                 raise TypeError(
                     f"{rule.function}() takes {rule.arity} inputs, got {len(others) + 1}"
                 )
-            return _result(rule, (self, *map(node, others)))
+            return make(rule, (self, *map(node, others)))
 
     method.__name__ = rule.function
     method.__doc__ = f"{rule.math}: the rule {rule.name!r} of engine.rules."
@@ -68,4 +71,4 @@ def affine(b, ws, xs):
         inputs += (_lift(w), _lift(x))
     if None in inputs:
         raise TypeError("affine takes Values and real numbers")
-    return _result(RULES["affine"], tuple(inputs))
+    return make(RULES["affine"], tuple(inputs))

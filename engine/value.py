@@ -18,6 +18,12 @@ Three kinds of node:
   way, ``Value(data, (a, b), 'op')`` with ``out._backward = ...``, makes a result
   with the user's backward and no rule: see ``Value.__new__``.)
 
+This module is the *reference* definition, as plain as micrograd's: one way to make
+a node from a rule (``make``), and ``backward()`` as the loop the lecture writes.
+``engine.fast`` puts measured fast paths in place of a few of these methods when
+``engine`` is imported (building ``+``, ``*`` and one-input nodes, and the sweep);
+``tests/test_fast.py`` holds them equal to this reference on random graphs, bit for bit.
+
 The functions (``x.sin()``, ``x.maximum(y)``, ...) are made from the rule table, one
 per rule with a ``function`` name. The symbolic side (``symbol``, ``expr``,
 ``chain_expr``, ``grad_expr``) lives in ``engine.symbolic`` and is only ever built
@@ -74,8 +80,6 @@ def _lift(other):
     """The operand as a node: a Value stays, a real number becomes a Constant."""
     if isinstance(other, Value):
         return other
-    if type(other) is float and other - other == 0.0:  # a finite float: no more checks
-        return _node(Constant, None, other, None, None)
     if _is_number(other):
         return Constant(other)
     return None
@@ -94,12 +98,14 @@ def node(x):
     return v
 
 
-def _result(rule, children, k=None):
-    """A new result node: ``rule`` applied to ``children``.
+def make(rule, children, k=None):
+    """The one way to make a result node: ``rule`` applied to ``children`` (Values),
+    with ``k`` the constant exponent of ``x ** k``. The forward is the rule's own; a
+    domain error or a non-finite result is an error naming the inputs (``apply``).
 
     ``_label``, ``_root`` and ``_memo`` stay unset until something needs them (a
     variable's ``_root`` and ``_memo`` too): a training step makes tens of thousands
-    of nodes, and each store costs time. Readers use ``getattr`` with a default."""
+    of nodes. Readers use ``getattr`` with a default."""
     v = _new(Value)
     v.data = apply(rule, children, k)
     v.grad = 0.0
@@ -109,90 +115,19 @@ def _result(rule, children, k=None):
     return v
 
 
-def _node(cls, rule, data, a, b):
-    """A node of class cls with its slots set (a leaf: ``a``, ``b`` and rule None)."""
-    v = _new(cls)
-    v.data = data
-    v.grad = 0.0
-    v._a = a
-    v._b = b
-    v._rule = rule
-    v._k = None
-    return v
+def _operate(rule, a, b):
+    """``a + b`` or ``a * b`` (b lifted; NotImplemented for what is not a number)."""
+    b = _lift(b)
+    return NotImplemented if b is None else make(rule, (a, b))
 
 
-def _binary(rule):
-    """The method ``a + b`` (or ``a * b``) for the rule: the hot path of every graph.
-    The same forward (the rule's own) and the same non-finite check as ``apply``,
-    without building an argument list; anything unusual goes through ``_result``,
-    which says what."""
-    forward = rule.forward
-
-    def method(self, other):
-        if not isinstance(other, Value):
-            other = _lift(other)
-            if other is None:
-                return NotImplemented
-        out = forward(NUM, self.data, other.data)
-        if type(out) is not float or out - out != 0.0:
-            return _result(rule, (self, other))
-        return _node(Value, rule, out, self, other)
-
-    method.__name__ = method.__qualname__ = f"__{rule.function or rule.name}__"
-    return method
-
-
-def unary(rule):
-    """The method ``x.tanh()`` (any one-input rule): for a rule without a domain check,
-    the rule's own forward and ``apply``'s non-finite check, inline; a rule with a
-    check, or anything unusual (an overflow), goes through ``_result``, which says
-    what."""
-    if rule.check is not None:
-        return lambda self: _result(rule, (self,))
-    forward = rule.forward
-
-    def method(self):
-        try:
-            out = forward(NUM, self.data)
-        except (ArithmeticError, ValueError):
-            out = None
-        if type(out) is not float or out - out != 0.0:
-            return _result(rule, (self,))
-        return _node(Value, rule, out, self, None)
-
-    return method
-
-
-def _sweep(nodes):
-    """``_backward`` of each node in turn: add ``v.grad * d v/d c`` into the grad of
-    each input c of v. + and * (most of any graph) take a short path: the rule's own
-    partials on the two inputs' data, without the checks ``local_grads`` makes for
-    rules that can fail (their partials are plain numbers). A one-input rule calls its
-    own partial too, and turns to ``local_grads`` only to name a failure (1/0, an
-    overflow); three or more inputs go through ``local_grads``."""
-    for v in nodes:
-        rule = v._rule
-        if rule is _MUL or rule is _ADD:
-            a, b, g = v._a, v._b, v.grad
-            da, db = rule.partials(NUM, v.data, a.data, b.data)
-            a.grad += da * g
-            b.grad += db * g
-        elif rule is not None:
-            g = v.grad
-            if v._b is None:  # one input: relu, tanh, x ** k, ...
-                a, k = v._a, v._k
-                try:
-                    (d,) = rule.partials(NUM, v.data, a.data, *(() if k is None else (k,)))
-                    if d - d != 0.0:  # inf or nan: local_grads says which
-                        raise OverflowError
-                except ArithmeticError:
-                    (d,) = v.local_grads()
-                a.grad += d * g
-            else:
-                for c, d in zip(inputs_of(v), v.local_grads()):
-                    c.grad += d * g
-        elif type(v) is _Custom:  # micrograd's way: the user's own step
-            v._backward()
+def _check_finite(order):
+    """A gradient that overflowed is an error naming its node, never a silent inf."""
+    if not math.isfinite(sum(map(_GRAD, order))):  # one pass in C; inf or nan
+        for v in reversed(order):  # the first to overflow, from the output back
+            if v.grad - v.grad != 0.0:
+                name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
+                raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
 
 
 _new = object.__new__
@@ -326,20 +261,23 @@ class Value:
         return backward_root(self)
 
     # -- arithmetic: micrograd's graph shapes ----------------------------------
-    __add__ = _binary(_ADD)
-    __mul__ = _binary(_MUL)
+    def __add__(self, other):
+        return _operate(_ADD, self, other)
+
+    def __mul__(self, other):
+        return _operate(_MUL, self, other)
 
     def __pow__(self, other):
         """``x ** k`` for a number k (micrograd's), or ``a ** b`` for a Value b (a > 0)."""
         if isinstance(other, Value):
-            return _result(_POW, (self, other))
+            return make(_POW, (self, other))
         if not _is_number(other):
             return NotImplemented
-        return _result(_POWK, (self,), _exponent(other))
+        return make(_POWK, (self,), _exponent(other))
 
     def __rpow__(self, other):  # 2 ** a
         other = _lift(other)
-        return NotImplemented if other is None else _result(_POW, (other, self))
+        return NotImplemented if other is None else make(_POW, (other, self))
 
     def __neg__(self):  # -a = a * -1
         return self * -1
@@ -368,7 +306,7 @@ class Value:
     __rmul__ = __mul__  # 2 * a
 
     def __abs__(self):  # abs(x), and NumPy's np.abs
-        return _result(RULES["abs"], (self,))
+        return make(RULES["abs"], (self,))
 
     # Ordering compares data, so max(x, y) and sorted() work and return the nodes
     # themselves; equality and hashing stay identity, or sets of nodes would break.
@@ -389,36 +327,28 @@ class Value:
 
     # -- the numeric sweeps --------------------------------------------------
     def _backward(self):
-        """micrograd's per-node step: add ``self.grad * d self/d input`` into each
-        input's grad (a no-op on a leaf). ``backward()`` is this, node by node, in
-        reverse topological order; no closure is stored, so no reference cycle."""
-        _sweep((self,))
+        """micrograd's per-node step: add ``d self/d input * self.grad`` into each
+        input's grad (nothing for a leaf). ``backward()`` is this, node by node, in
+        reverse topological order; no closure is stored, so no reference cycle.
+        Inside ``backward_step(step)``, ``step(self)`` instead."""
+        if _STEP_HOOK[0] is not None:
+            return _STEP_HOOK[0](self)
+        for child, partial in zip(self._prev, self.local_grads()):
+            child.grad += partial * self.grad
 
     def backward(self):
         """Reverse-mode: seed d self/d self = 1, then, from the output back to the
-        leaves, add each node's ``grad * d node/d input`` into every input's grad.
+        leaves, add each node's ``d node/d input * node.grad`` into every input's grad.
 
         Gradients accumulate (``+=``) into every node, leaves and intermediate nodes
         alike, as micrograd does: two ``backward()`` calls without ``zero_grad()``
         re-send the first call's intermediate grads too (x = 2, y = x*x + x: x.grad
         is 5 then 14, where PyTorch, which keeps no intermediate grads, gives 10).
-
         A gradient that overflows is an error naming its node, never a silent inf."""
         order = topo_order(self)
-        hook = _STEP_HOOK[0]
-        if hook is None:
-            _sweep(seed(self, order))
-        else:  # a teaching step (backward_step): it is the law, node by node
-            for v in seed(self, order):
-                if type(v) is _Custom:
-                    v._backward()
-                else:
-                    hook(v)
-        if not math.isfinite(sum(map(_GRAD, order))):  # one pass in C; inf or nan
-            for v in reversed(order):  # the first to overflow, from the output back
-                if v.grad - v.grad != 0.0:
-                    name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
-                    raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
+        for v in seed(self, order):  # root.grad = 1, then the order reversed
+            v._backward()
+        _check_finite(order)
 
     def forward(self):
         """Recompute every node's data from the leaves' current data; returns ours."""
