@@ -43,6 +43,7 @@ from engine.graph import topo_order as topo_order
 from engine.rules import NUM, RULES, DomainError
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
+_MOD = RULES["mod"]
 
 
 def _to_float(x, what="Value data"):
@@ -194,6 +195,19 @@ def _sweep(nodes):
             v._backward()
 
 
+def _finite_for_constants(inputs, ds):
+    """The partials, a constant input's non-finite one set to 0 (a constant takes no
+    gradient: d/da a^x at a constant base 0); any other non-finite one is an error."""
+    out = []
+    for c, d in zip(inputs, ds):
+        if d - d != 0.0:
+            if not c.is_constant:
+                raise OverflowError
+            d = 0.0
+        out.append(d)
+    return tuple(out)
+
+
 _new = object.__new__
 _GRAD = operator.attrgetter("grad")
 
@@ -272,8 +286,8 @@ class Value:
         try:
             ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
             for d in ds:
-                if d - d != 0.0:  # inf or nan
-                    raise OverflowError
+                if d - d != 0.0:  # inf or nan: fatal unless only a constant's (0 ** x)
+                    return _finite_for_constants(self._prev, ds)
             return ds
         except ZeroDivisionError:
             domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
@@ -349,8 +363,21 @@ class Value:
     __radd__ = __add__  # 0 + a, for sum()
     __rmul__ = __mul__  # 2 * a
 
-    def __abs__(self):  # abs(x), and NumPy's np.abs
+    def __abs__(self):  # abs(x)
         return _result(RULES["abs"], (self,))
+
+    def __mod__(self, other):  # a % b: Python's (NumPy's mod), the sign of b
+        other = _lift(other)
+        return NotImplemented if other is None else _result(_MOD, (self, other))
+
+    def __rmod__(self, other):  # 7 % a
+        other = _lift(other)
+        return NotImplemented if other is None else _result(_MOD, (other, self))
+
+    def detach(self):
+        """PyTorch's ``detach()``: a constant with this node's data, outside the
+        graph, so no gradient flows back through it (a formula shows its number)."""
+        return Constant(self.data)
 
     # Ordering compares data, so max(x, y) and sorted() work and return the nodes
     # themselves; equality and hashing stay identity, or sets of nodes would break.
