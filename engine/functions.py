@@ -172,7 +172,11 @@ def _boxed(np, x):
 
 
 def _compare(op):
-    return lambda a, b: op(a.data if isinstance(a, Value) else a, b.data if isinstance(b, Value) else b)
+    return lambda a, b: op(_data(a), _data(b))
+
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
 
 
 Value.__array_ufunc__ = _array_ufunc

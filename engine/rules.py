@@ -49,9 +49,10 @@ def _softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _softplus_terms(m, x):
-    # the same stable terms in another namespace (PyTorch's softplus turns linear at 20)
-    return m.relu(x) + m.log1p(m.exp(-m.abs(x)))
+def _softplus_for_torch(m, x):
+    # log(e^x + e^0): stable, and its derivative right at 0 too (PyTorch's own
+    # softplus turns linear past 20, 2e-9 off)
+    return m.logaddexp(x, 0 * x)
 
 
 def _heaviside(x, h0):
@@ -172,8 +173,8 @@ class Rule:
     # composite over the namespace where PyTorch has no such function.
     num: Callable | None = None
     sym: str | Callable | None = None
-    numpy: str | None = None
-    c: str | None = None
+    numpy: str | None = ""  # "": the function's own name; None: NumPy has none
+    c: str | None = ""  # "": the function's own name; None: C has none (SymPy writes it)
     torch: str | Callable | None = None
     # A composite builds its result from other functions of the table, node by node
     # (``deg2rad(x)`` is ``x * (pi/180)``): it has no node, no partials of its own.
@@ -360,7 +361,8 @@ _TABLE = [
         scale=lambda x: max(1.0, abs(x)),
         aliases=("arctan",),
         math="arctan x",
-        num=math.atan, numpy="arctan",
+        num=math.atan,
+        numpy="arctan",
     ),
     Rule(
         "sinh",
@@ -398,7 +400,10 @@ _TABLE = [
         function="sigmoid",
         scale=_unit,
         math="1 / (1 + e^-x)",
-        num=_sigmoid, sym=lambda m, x: 1 / (1 + m.exp(-x)), numpy=None, c=None,
+        num=_sigmoid,
+        sym=lambda m, x: 1 / (1 + m.exp(-x)),
+        numpy=None,
+        c=None,
     ),
     Rule(
         "softplus",
@@ -407,7 +412,11 @@ _TABLE = [
         function="softplus",
         scale=_unit,
         math="ln(1 + e^x)",
-        num=_softplus, sym=lambda m, x: m.log(1 + m.exp(x)), c=None, torch=_softplus_terms,
+        num=_softplus,
+        sym=lambda m, x: m.log(1 + m.exp(x)),
+        numpy=None,
+        c=None,
+        torch=_softplus_for_torch,
     ),
     Rule(
         "ReLU",
@@ -419,6 +428,7 @@ _TABLE = [
         at_kink="0 at x = 0",
         num=lambda x: x if x > 0 else 0.0 if x == x else math.nan,
         sym=lambda m, x: m.max(0, x),
+        numpy=None,
         c=None,
     ),
     Rule(
@@ -443,7 +453,8 @@ _TABLE = [
         arity=2,
         kink=_diff,
         math="max(a, b)",
-        at_kink="1/2 each at a = b",        c="fmax",
+        at_kink="1/2 each at a = b",
+        c="fmax",
     ),
     Rule(
         "minimum",
@@ -453,7 +464,8 @@ _TABLE = [
         arity=2,
         kink=_diff,
         math="min(a, b)",
-        at_kink="1/2 each at a = b",        c="fmin",
+        at_kink="1/2 each at a = b",
+        c="fmin",
     ),
     # b + sum w_i x_i, one node for a neuron's whole sum (inputs b, w0, x0, w1, x1, ...)
     Rule("affine", _affine, _affine_partials, arity=None, math="b + Σ wᵢ xᵢ"),

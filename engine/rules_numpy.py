@@ -254,7 +254,7 @@ TABLE = [
         pole=lambda a, b: _integer_edge(a / b),
         scale=lambda a, b: abs(b),
         math="a mod b, the sign of b (Python's %)",
-        at_kink="∂/∂a = 1, ∂/∂b = -⌊a/b⌋; jumps where a/b is an integer",
+        at_kink="jumps where a/b is an integer",
     ),
     function(
         "hypot",
