@@ -63,15 +63,22 @@ START, END = "<!-- functions -->\n", "\n<!-- /functions -->"
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "functions.md"
 
 
+def _span(text):
+    start = text.index(START) + len(START)
+    return start, text.index(END, start - 1)
+
+
 def table_in(text):
     """The table between the markers of a page."""
-    return text[text.index(START) + len(START) : text.index(END)]
+    start, end = _span(text)
+    return text[start:end]
 
 
 def write(path=PAGE):
     """Write the table into the page, between its markers."""
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(table_in(text), markdown()), encoding="utf-8")
+    start, end = _span(text)
+    path.write_text(text[:start] + markdown() + text[end:], encoding="utf-8")
     return path
 
 
