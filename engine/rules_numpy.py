@@ -287,6 +287,17 @@ TABLE = [
         scale=lambda a, b: 1.0,
         math="log₂(2^a + 2^b)",
     ),
+    function(
+        "atan2",
+        lambda m, out, y, x: (x / (x * x + y * y), -y / (x * x + y * y)),
+        arity=2,
+        aliases=("arctan2",),
+        num=math.atan2,
+        numpy="arctan2",
+        pole=lambda y, x: y,  # the jump of 2π across the negative x axis (y = 0 there)
+        scale=lambda y, x: math.hypot(x, y) or 1.0,
+        math="the angle of the point (x, y), in (-π, π]",
+    ),
     # composites: a node of the table's own, no partials to write
     Rule(
         "deg2rad",
