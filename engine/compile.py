@@ -126,6 +126,11 @@ class _NumPy(_Names, NumPyPrinter):
     def _print_Function(self, e):
         name = _spelling(e.func, "numpy")
         if name is None:
+            if _spelling(e.func, "c") is not None:  # a function of the table NumPy
+                raise ValueError(  # lacks: SymPy would print math.<f>, scalars only
+                    f"{e.func.__name__} has no NumPy function (its rule says numpy=None): "
+                    "the NumPy code cannot call it; c_source() can"
+                )
             return super()._print_Function(e)
         return f"numpy.{name}({', '.join(map(self._print, e.args))})"
 

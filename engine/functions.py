@@ -119,7 +119,7 @@ _UFUNC_OPERATORS = {
     "power": operator.pow,
     "float_power": operator.pow,
     "negative": operator.neg,
-    "positive": operator.pos,
+    "positive": lambda x: x,
     "reciprocal": lambda x: 1 / x,
     "square": lambda x: x**2,
 }
