@@ -441,7 +441,6 @@ _TABLE = [
         at_kink="0 at x = 0",
         num=abs,
         sym="Abs",
-        numpy="fabs",
         c="fabs",
         aliases=("fabs", "absolute"),
     ),

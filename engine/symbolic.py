@@ -373,8 +373,8 @@ def oracle(root, var):
 def diff(e, s):
     """``sympy.diff(e, s)``, where SymPy leaves the piecewise constant functions
     underived: ``Mod(a, b)`` is written ``a - b floor(a/b)`` first, and the derivative
-    of ``floor`` and ``ceiling``, 0 off their jumps, is 0 (as ``sign``'s delta is 0
-    there)."""
+    of ``floor``, ``ceiling`` and ``sign`` (of an argument SymPy cannot prove real),
+    0 off their jumps, is 0."""
     if e.has(sympy.Mod):
         e = e.replace(
             lambda a: isinstance(a, sympy.Mod),
@@ -382,15 +382,16 @@ def diff(e, s):
         )
     d = sympy.diff(e, s)
     if d.has(sympy.Derivative):
-        d = d.replace(
-            lambda a: (
-                isinstance(a, sympy.Derivative) and isinstance(a.expr, sympy.floor | sympy.ceiling)
-            ),
-            lambda a: sympy.Integer(0),
-        )
+        d = d.replace(_piecewise_constant_derivative, lambda a: sympy.Integer(0))
         if d.has(sympy.Subs):  # Subs(0, ...) where the derivative was of a composition
             d = d.replace(lambda a: isinstance(a, sympy.Subs), lambda a: a.doit())
     return d
+
+
+def _piecewise_constant_derivative(a):
+    return isinstance(a, sympy.Derivative) and isinstance(
+        a.expr, sympy.floor | sympy.ceiling | sympy.sign
+    )
 
 
 @functools.lru_cache(maxsize=1)
