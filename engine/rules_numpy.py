@@ -238,6 +238,9 @@ TABLE = [
         # NumPy's sinc is SymPy's at pi x
         sym=lambda m, x: _sympy().sinc(m.pi * x),
         c=None,
+        # not a pole of sinc, but of its closed-form derivative's 0/0 at x = 0
+        # (backprop's series is exact there): a finite difference stays on one side
+        pole=_x,
         scale=_unit,
         math="sin(πx) / (πx), 1 at 0",
     ),
