@@ -147,8 +147,8 @@ class Rule:
     None for operators); ``aliases`` more method names (NumPy's: ``arctan``);
     ``arity`` its number of inputs (None: any); ``math`` the formula, in words;
     ``scale(*xs)`` how far its (first) input may move before the function stops
-    looking straight (1 for sin and exp, |x| for log): a finite difference steps
-    well inside it."""
+    looking straight (1 for sin and exp, |x| for log), or a tuple with a scale for
+    each input: a finite difference steps well inside it."""
 
     name: str
     forward: Callable
@@ -179,6 +179,8 @@ class Rule:
     # A composite builds its result from other functions of the table, node by node
     # (``deg2rad(x)`` is ``x * (pi/180)``): it has no node, no partials of its own.
     composite: bool = False
+    # Its poles are jumps (sign, floor, mod): the derivative is 0 or smooth on each side.
+    jump: bool = False
 
     def __repr__(self):
         return f"Rule({self.name!r})"
@@ -203,7 +205,7 @@ def _check_powk(x, k):
 
 def _check_pow(a, b):
     if a < 0:
-        return f"a Value exponent needs a base >= 0 (d/db = a^b log a), got base {a:g}"
+        return f"a Value exponent needs a positive base (or 0), d/db = a^b log a: got base {a:g}"
     if a == 0 and b <= 0:
         return f"0 ** b needs b > 0 (0 ** {b:g} has no limit from a > 0 that is a number)"
     return _check_powk(a, b)

@@ -36,6 +36,12 @@ def _integer_edge(x):
     return (x - n) * (1 - 2 * (n % 2))
 
 
+def _half(x):
+    """Half the distance between two jumps: a step no longer than this crosses at
+    most one, which the sign of ``_integer_edge`` then sees (two would look like none)."""
+    return 0.5
+
+
 def _edge(x):
     """1 - |x|: 0 at the ends of [-1, 1], positive inside."""
     return 1.0 - abs(x)
@@ -81,6 +87,14 @@ def _dsinc(x):
     return (math.cos(math.pi * x) - _sinc(x)) / x
 
 
+def _hypot_kink(a, b):
+    """0 at the origin, where hypot is a cone (abs's kink in every direction): the
+    larger input in size, so that a step across the origin along either input, or
+    past it with the other input tiny, changes sign (a false change where |a| = |b|
+    only makes a difference one-sided)."""
+    return a if abs(a) > abs(b) else b
+
+
 def _logaddexp(a, b):
     """log(e^a + e^b) = max(a, b) + log(1 + e^-|a - b|): no overflow."""
     if a == b:
@@ -116,6 +130,7 @@ TABLE = [
         c=None,
         pole=_x,
         math="sign x: -1, 0 or 1",
+        jump=True,
         at_kink="0; a jump at x = 0",
     ),
     function(
@@ -123,7 +138,9 @@ TABLE = [
         lambda m, out, x: (0 * x,),
         num=_floor,
         pole=_integer_edge,
+        scale=_half,
         math="⌊x⌋, the largest integer ≤ x",
+        jump=True,
         at_kink="0; jumps at the integers",
     ),
     function(
@@ -132,7 +149,9 @@ TABLE = [
         num=_ceil,
         sym="ceiling",
         pole=_integer_edge,
+        scale=_half,
         math="⌈x⌉, the smallest integer ≥ x",
+        jump=True,
         at_kink="0; jumps at the integers",
     ),
     function(
@@ -238,8 +257,9 @@ TABLE = [
         # NumPy's sinc is SymPy's at pi x
         sym=lambda m, x: _sympy().sinc(m.pi * x),
         c=None,
-        # not a pole of sinc, but of its closed-form derivative's 0/0 at x = 0
-        # (backprop's series is exact there): a finite difference stays on one side
+        # not a pole of sinc, but of the closed forms of its derivative: 0/0 at x = 0,
+        # and cancellation near it, in SymPy's as in this one (backprop's series is
+        # exact there): a finite difference, and random graphs, stay on one side
         pole=_x,
         scale=_unit,
         math="sin(πx) / (πx), 1 at 0",
@@ -255,8 +275,10 @@ TABLE = [
         c=None,
         torch="remainder",
         pole=lambda a, b: _integer_edge(a / b),
-        scale=lambda a, b: abs(b),
+        # a jump every |b| in a, every b^2/|a| or so in b
+        scale=lambda a, b: (abs(b) / 2, min(abs(b), b * b / abs(a)) / 2 if a else abs(b)),
         math="a mod b, the sign of b (Python's %)",
+        jump=True,
         at_kink="jumps where a/b is an integer",
     ),
     function(
@@ -265,8 +287,8 @@ TABLE = [
         lambda m, out, a, b: (a / out, b / out) if out != 0 else (0 * a, 0 * b),
         arity=2,
         num=math.hypot,
-        kink=lambda a, b: math.hypot(a, b),
-        scale=lambda a, b: math.hypot(a, b) or 1.0,
+        kink=_hypot_kink,
+        scale=lambda a, b: (math.hypot(a, b) or 1.0,) * 2,
         math="√(a² + b²)",
         at_kink="0 each at a = b = 0",
     ),
@@ -277,7 +299,7 @@ TABLE = [
         num=_logaddexp,
         sym=lambda m, a, b: m.log(m.exp(a) + m.exp(b)),
         c=None,
-        scale=lambda a, b: 1.0,
+        scale=lambda a, b: (1.0, 1.0),
         math="ln(e^a + e^b)",
     ),
     function(
@@ -287,7 +309,7 @@ TABLE = [
         num=_logaddexp2,
         sym=lambda m, a, b: m.log(2**a + 2**b) / m.log(2),
         c=None,
-        scale=lambda a, b: 1.0,
+        scale=lambda a, b: (1.0, 1.0),
         math="log₂(2^a + 2^b)",
     ),
     function(
@@ -298,7 +320,7 @@ TABLE = [
         num=math.atan2,
         numpy="arctan2",
         pole=lambda y, x: y,  # the jump of 2π across the negative x axis (y = 0 there)
-        scale=lambda y, x: math.hypot(x, y) or 1.0,
+        scale=lambda y, x: (math.hypot(x, y) or 1.0,) * 2,
         math="the angle of the point (x, y), in (-π, π]",
     ),
     # composites: a node of the table's own, no partials to write

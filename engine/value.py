@@ -310,7 +310,8 @@ class Value:
 
     def linear_scale(self):
         """How far this node's first input may move before the node stops looking
-        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or None."""
+        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or a tuple,
+        one per input (hypot near its origin), or None."""
         return self._switch(self._rule and self._rule.scale)
 
     def _switch(self, fn):

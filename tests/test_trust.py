@@ -196,8 +196,14 @@ def test_no_input_within_the_limits_stalls(shape):
 
 
 # random graphs at random points, large magnitudes and near kinks and poles included
-# every function of the table (its PyTorch twin from the table too), and three operators
-FUNCTION_RULES = [RULES[n] for n in BUILTIN if RULES[n].function]
+# every function of the table (its PyTorch twin from the table too), and three operators;
+# but those with jumps (floor at 1e10, mod by 1e-128: jumps closer than a float step,
+# which no finite difference can follow) and sinc, whose closed forms (SymPy's
+# sympy.diff included) cancel catastrophically for |x| << 1 (at x = 1e-9 the oracle
+# reads 3e-8 against -3e-9, while backprop's series is right)
+FUNCTION_RULES = [
+    RULES[n] for n in BUILTIN if RULES[n].function and not RULES[n].jump and n != "sinc"
+]
 UNARY = [r.function for r in FUNCTION_RULES if r.arity == 1]
 BINARY = ["+", "*", "/"] + [r.function for r in FUNCTION_RULES if r.arity == 2]
 points = st.one_of(
