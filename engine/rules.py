@@ -2,10 +2,14 @@
 
 A primitive is one ``Rule``: its forward and its local partial derivatives, written
 against a math namespace ``m`` (``NUM`` for Python floats, ``SYM`` for SymPy), its
-domain check, and where it has kinks and poles. Everything else is read from this
-table: the ``Value`` methods and the module functions (``x.sin()``, ``engine.sin``),
-``engine.FUNCTIONS``, backward, ``forward()``, the symbolic sweep, the parser's
-whitelist, the explorer's evaluator, the compiled code, the tests' operation lists.
+domain check, where it has kinks and poles, and where it lives in each library (its
+float function, its SymPy function, its NumPy, C and PyTorch names). Everything else
+is read from this table: the namespaces themselves (``engine.namespace``), the
+``Value`` methods and the module functions (``x.sin()``, ``engine.sin``),
+``engine.FUNCTIONS``, NumPy's ufuncs on Values, backward, ``forward()``, the symbolic
+sweep, the parser's whitelist, the explorer's evaluator, the compiled code and its
+reserved names, the tests' PyTorch twin and operation lists, docs/functions.md.
+NumPy's other scalar functions are entries of ``engine.rules_numpy``.
 ``tests/test_rules.py`` holds every rule's numeric partials against ``sympy.diff`` of
 its own symbolic forward, so the two can never drift apart.
 
@@ -27,7 +31,9 @@ import operator
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
+
+# the namespaces live beside the table, made from it; imported from here as before
+from engine.namespace import HELPERS, NAMESPACE, NUM, SYM, _sympy  # noqa: F401
 
 LOG_MAX = math.log(sys.float_info.max)  # exp of anything larger overflows
 
@@ -53,91 +59,6 @@ def _softplus_for_torch(m, x):
     # log(e^x + e^0): stable, and its derivative right at 0 too (PyTorch's own
     # softplus turns linear past 20, 2e-9 off)
     return m.logaddexp(x, 0 * x)
-
-
-def _heaviside(x, h0):
-    return 1.0 if x > 0 else 0.0 if x < 0 else float(h0) if x == 0 else math.nan
-
-
-def _lattice(pick):
-    # nan in, nan out (Python's max(1.0, nan) is 1.0): a closed form evaluated where
-    # something overflowed must not pick a side
-    return lambda *a: math.nan if any(x != x for x in a) else float(pick(a))
-
-
-def _sympy():
-    import sympy
-
-    return sympy
-
-
-def _lattice_sym(name):
-    def lattice(*a):
-        sympy = _sympy()
-        op = getattr(sympy, name)
-        a = [sympy.sympify(x) for x in a]
-        # unevaluated on symbols: SymPy's Max would compare whole arguments (seconds on an MLP)
-        return op(*a) if all(x.is_number for x in a) else op(*a, evaluate=False)
-
-    return lattice
-
-
-# The namespace's own vocabulary, beside the table's functions: names a rule's forward
-# or partials may use that are not functions of the engine. name: (float, SymPy, PyTorch),
-# each written once; PyTorch's is its attribute name or a composite over the namespace.
-HELPERS = {
-    "heaviside": (
-        _heaviside,
-        lambda x, h0: _sympy().Heaviside(x, _sympy().nsimplify(h0)),
-        # 1/2 (1 + sign x), moved to h0 at 0: torch's heaviside wants h0 as a tensor
-        lambda m, x, h0: (1 + m.sign(x)) / 2 + (h0 - 0.5) * (1 - m.abs(m.sign(x))),
-    ),
-    "max": (_lattice(max), _lattice_sym("Max"), "maximum"),
-    "min": (_lattice(min), _lattice_sym("Min"), "minimum"),
-    "pi": (math.pi, None, math.pi),
-    "e": (math.e, None, math.e),
-}
-_SYM_CONSTANTS = {"pi": "pi", "e": "E"}
-
-# ``NUM``: the float namespace, filled from HELPERS and the table (``declare``).
-NUM = SimpleNamespace(**{name: spec[0] for name, spec in HELPERS.items()})
-
-
-class _SymPyMath:
-    """``SYM``: the namespace over SymPy, each name resolved on first use from
-    HELPERS and the table, so that the numeric path (``import engine``, training)
-    never loads SymPy."""
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = _sym_of(name)
-        self.__dict__[name] = value
-        return value
-
-
-def _sym_of(name):
-    sympy = _sympy()
-    if name in _SYM_CONSTANTS:
-        return getattr(sympy, _SYM_CONSTANTS[name])
-    if name in HELPERS:
-        return HELPERS[name][1]
-    rule = NAMESPACE.get(name)
-    if rule is None:
-        raise AttributeError(f"the math namespace has no {name!r}")
-    spec = rule.sym or name
-    if callable(spec):  # a composite over the namespace: the formula reads in its terms
-        return lambda *xs: spec(SYM, *xs)
-    from sympy.codegen import cfunctions
-
-    fn = getattr(sympy, spec, None) or getattr(cfunctions, spec, None)
-    if fn is None:
-        raise AttributeError(f"{rule.name}: SymPy has no function {spec!r}")
-    return fn
-
-
-SYM = _SymPyMath()
-NAMESPACE = {}  # namespace name -> the rule that put it there
 
 
 @dataclass(frozen=True)
