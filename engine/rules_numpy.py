@@ -266,7 +266,7 @@ TABLE = [
     ),
     function(
         "mod",
-        lambda m, out, a, b: (1, -m.floor(a / b)),
+        lambda m, out, a, b: (1, 0 - m.floor(a / b)),  # 0 - : never a -0.0 on an edge
         _mod_check,
         arity=2,
         aliases=("remainder",),
