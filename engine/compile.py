@@ -42,27 +42,39 @@ import sympy
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter
 
-from engine.rules import SYM
+from engine.rules import HELPERS, NAMESPACE, RULES, SYM
 from engine.symbolic import _args, _check_names, _sweep, symbol
 from engine.value import Value, topo_order
 
-# Names the generated Python and C use for themselves, C's keywords and <math.h>'s
-# functions: a label that reads like one of them is renamed around it.
-_RESERVED = set(
-    "numpy X theta n out value grad i INPUTS PARAMS ValueError "
+# Names the generated Python and C use for themselves, C's keywords, and what SymPy's
+# printers write besides the table's functions (powers, constants, fmod in Mod):
+# with every name of every function of the table (``_reserved``), a label that
+# reads like one of them is renamed around it.
+_OWN = set(
+    "numpy X theta n out value grad i INPUTS PARAMS ValueError math "
     "auto break case char const continue default do double else enum extern float for goto "
     "if inline int long register restrict return short signed sizeof static struct switch "
     "typedef union unsigned void volatile while "
-    "exp log tanh pow fmax fmin sqrt cbrt fabs sin cos tan".split()
+    "pow sqrt cbrt exp log fabs fmod floor M_PI M_E M_LN2 M_LN10 M_SQRT2 M_1_PI M_2_PI".split()
 )
 
 
-def _identifier(text, fallback, taken):
+def _reserved():
+    """``_OWN`` and every name a function of the table has: its own, its aliases,
+    NumPy's and C's (read at each compile, so a function added later counts too)."""
+    names = set(_OWN) | set(HELPERS)
+    for rule in RULES.values():
+        names.update(rule.names)
+        names.update(n for n in (rule.c, rule.sym) if isinstance(n, str))
+    return names
+
+
+def _identifier(text, fallback, taken, reserved=frozenset()):
     """A fresh ASCII identifier made from a label: 'w_{1,0,2}' -> 'w_1_0_2'.
 
     Only [A-Za-z0-9_] survive, so no label can put anything but a name in the code."""
     name = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_") or fallback
-    if name[0].isdigit() or keyword.iskeyword(name) or name in _RESERVED:
+    if name[0].isdigit() or keyword.iskeyword(name) or name in reserved:
         name = f"{fallback}_{name}"
     base, i = name, 1
     while name in taken:
@@ -93,11 +105,34 @@ class _Names:
         return _float(x)
 
 
+def _spelling(func, lib):
+    """The table's name for the SymPy function ``func`` in ``lib`` ('numpy' or 'c'),
+    or None: the rule whose SymPy function it is declares it."""
+    for name, rule in NAMESPACE.items():
+        if callable(rule.sym):  # a composite: SymPy's printer writes its parts
+            continue
+        spelling = getattr(rule, lib)
+        if spelling is not None and getattr(SYM, name) is func:
+            return spelling or name
+    return None
+
+
 class _NumPy(_Names, NumPyPrinter):
     """SymPy's NumPy printer with our names and elementwise max, min and step."""
 
     def __init__(self, names):
         super().__init__(names, fully_qualified_modules=True)
+
+    def _print_Function(self, e):
+        name = _spelling(e.func, "numpy")
+        if name is None:
+            if _spelling(e.func, "c") is not None:  # a function of the table NumPy
+                raise ValueError(  # lacks: SymPy would print math.<f>, scalars only
+                    f"{e.func.__name__} has no NumPy function (its rule says numpy=None): "
+                    "the NumPy code cannot call it; c_source() can"
+                )
+            return super()._print_Function(e)
+        return f"numpy.{name}({', '.join(map(self._print, e.args))})"
 
     def _lattice(self, e, fn):
         # SymPy's default, functools.reduce(numpy.maximum, [...]), needs functools in
@@ -121,7 +156,20 @@ class _NumPy(_Names, NumPyPrinter):
 
 
 class _C(_Names, C99CodePrinter):
-    """SymPy's C99 printer with our names and Heaviside's value at 0 kept."""
+    """SymPy's C99 printer with our names, Heaviside's value at 0 kept and Python's
+    (NumPy's, SymPy's) mod, which takes the sign of the divisor where C's fmod takes
+    the dividend's."""
+
+    def _print_Function(self, e):
+        name = _spelling(e.func, "c")
+        if name is None:
+            return super()._print_Function(e)
+        return f"{name}({', '.join(map(self._print, e.args))})"
+
+    def _print_Mod(self, e):
+        a, b = map(self._print, e.args)
+        r = f"fmod({a}, {b})"
+        return f"({r} + (({r} != 0 && (({r} < 0) != (({b}) < 0))) ? ({b}) : 0.0))"
 
     def _print_Heaviside(self, e):
         x, h0 = e.args
@@ -302,7 +350,8 @@ def compile_value_and_grad(root, inputs, params, name="value_and_grad"):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"name must be a Python identifier, got {name!r}")
-    if name in _RESERVED:
+    reserved = _reserved()
+    if name in reserved:
         raise ValueError(f"name {name!r} is taken by the generated code; choose another")
     inputs, params = _as_values(inputs, "inputs"), _as_values(params, "params")
     listed = inputs + params
@@ -319,16 +368,16 @@ def compile_value_and_grad(root, inputs, params, name="value_and_grad"):
     _check_names(list(dict.fromkeys(nodes + listed)), "nodes")
     adj = _sweep(root)  # {id(node): d root/d node}, in the nodes' symbols
 
-    taken = set(_RESERVED) | {name}
+    taken = reserved | {name}
     names = {}
-    in_names = [_identifier(v.label, f"x{j}", taken) for j, v in enumerate(inputs)]
-    par_names = [_identifier(v.label, f"p{j}", taken) for j, v in enumerate(params)]
+    in_names = [_identifier(v.label, f"x{j}", taken, reserved) for j, v in enumerate(inputs)]
+    par_names = [_identifier(v.label, f"p{j}", taken, reserved) for j, v in enumerate(params)]
     for v, a in zip(listed, in_names + par_names):
         names[symbol(v)] = a
     forward = []
     for v in nodes:
         if v._rule is not None:
-            a = _identifier(v.label, f"n{len(forward) + 1}", taken)
+            a = _identifier(v.label, f"n{len(forward) + 1}", taken, reserved)
             names[symbol(v)] = a
             args = _args(v, symbol)
             # Unevaluated, so SymPy keeps the rule's own order of operations (its Add

@@ -128,7 +128,7 @@ def methods():
     out["__radd__"], out["__rmul__"] = out["__add__"], out["__mul__"]
     for name in BUILTIN:
         rule = RULES[name]
-        if rule.function and rule.arity == 1 and rule.check is None:
+        if rule.function and rule.arity == 1 and rule.check is None and not rule.composite:
             method = unary(rule)
             for alias in (rule.function, *rule.aliases):
                 out[alias] = method

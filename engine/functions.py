@@ -1,20 +1,48 @@
 """The rule table's functions: every rule with a function name becomes a ``Value``
 method (``x.sin()``, ``x.maximum(y)``), a module function that takes numbers too
 (``engine.sin(2.0)``) and an entry of ``engine.FUNCTIONS``, under each of its names
-(``atan`` and NumPy's ``arctan``: ``np.arctan(x)`` calls the method of that name).
-A primitive registered at run time gets its function and its entry, not a method.
-``affine``, the fused neuron sum, is here too: a function of the table with a
-signature of its own."""
+(``asin``, its alias ``arcsin``, NumPy's name: ``np.arcsin(x)`` calls the method of
+that name on an object array, and NumPy's ufuncs called on a Value come here through
+``Value.__array_ufunc__``). A composite (``deg2rad``) builds its result from other
+functions. A primitive registered at run time gets its function and its entry, not
+a method. ``affine``, the fused neuron sum, is here too: a function of the table
+with a signature of its own."""
 
-from engine.rules import BUILTIN, RULES
+import math
+import operator
+import sys
+
+from engine.rules import BUILTIN, RULES, enter, remove
 from engine.value import Value, _lift, make, node
 
 FUNCTIONS = {}  # name -> function, in the table's order (aliases too)
 
 
+class _ValueMath:
+    """The namespace a composite is built with over Values: the table's functions,
+    ``max``/``min`` as ``maximum``/``minimum``, and the constants as numbers."""
+
+    def __getattr__(self, name):
+        if name in ("pi", "e"):
+            return getattr(math, name)
+        return FUNCTIONS[{"max": "maximum", "min": "minimum"}.get(name, name)]
+
+
+VALUES = _ValueMath()
+
+
 def _method(rule):
     """The Value method of a rule: ``x.sin()``, ``x.maximum(y)`` (numbers are lifted)."""
-    if rule.arity == 1:
+    if rule.composite:
+
+        def method(self, *others):
+            if len(others) + 1 != rule.arity:
+                raise TypeError(
+                    f"{rule.function}() takes {rule.arity} inputs, got {len(others) + 1}"
+                )
+            return rule.forward(VALUES, self, *map(node, others))
+
+    elif rule.arity == 1:
 
         def method(self):
             return make(rule, (self,))
@@ -46,12 +74,115 @@ def add(rule, method=True):
     function.__name__ = rule.function
     function.arity = rule.arity
     function.__doc__ = f"{rule.math} of a Value (a number becomes a constant node)."
-    for name in (rule.function, *rule.aliases):
+    for name in rule.names or (rule.function,):
         if method:
             setattr(Value, name, as_method)
         FUNCTIONS[name] = function
     return function
 
+
+def declare(rule):
+    """Add a function to the table at run time, everywhere at once: ``RULES``, the
+    namespaces (``rule.num``, ``rule.sym``), ``FUNCTIONS``, the ``Value`` methods,
+    the ``engine`` module, the parser, NumPy's ufuncs on Values, ``compile``'s names.
+    ``engine.rules`` declares the built-in ones the same way, at import."""
+    enter(rule)
+    function = add(rule)
+    _forget()
+    return function
+
+
+def undeclare(name):
+    """Take a declared function out again (a test's throwaway entry)."""
+    rule = remove(name)
+    for n in rule.names:
+        FUNCTIONS.pop(n, None)
+        if getattr(Value, n, None) is not None and n in Value.__dict__:
+            delattr(Value, n)
+        sys.modules["engine"].__dict__.pop(n, None)
+    _forget()
+
+
+def _forget():
+    engine = sys.modules["engine"]
+    for name, fn in FUNCTIONS.items():
+        engine.__dict__.setdefault(name, fn)
+    symbolic = sys.modules.get("engine.symbolic")
+    if symbolic is not None:  # its map of SymPy functions to float ones is cached
+        symbolic._namespace_functions.cache_clear()
+
+
+# NumPy's ufuncs that are operators, not functions of the table
+_UFUNC_OPERATORS = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "divide": operator.truediv,
+    "true_divide": operator.truediv,
+    "power": operator.pow,
+    "float_power": operator.pow,
+    "negative": operator.neg,
+    "positive": lambda x: x,
+    "reciprocal": lambda x: 1 / x,
+    "square": lambda x: x**2,
+}
+_UFUNC_COMPARISONS = {
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+    "less": operator.lt,
+    "less_equal": operator.le,
+}
+
+
+def _scalar(x):
+    """A NumPy scalar or 0-d array as a Python number; anything else as it is."""
+    if type(x).__module__ == "numpy" and getattr(x, "ndim", None) == 0:
+        return x.item()
+    return x
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """NumPy's ufuncs on Values (``np.sign(x)``, ``3.0 * np.sin(x)``, ``np.power(0.0,
+    x)``): the table's function of NumPy's name, so the result is a Value with a
+    gradient, never a float that has lost it; an array among the inputs is taken
+    element by element. A ufunc the table lacks is refused by name."""
+    name = ufunc.__name__
+    if method != "__call__" or kwargs:
+        how = f".{method}" if method != "__call__" else f" with {', '.join(kwargs)}="
+        raise TypeError(f"numpy.{name}{how} is not supported on Values: call numpy.{name}(...)")
+    fn = _UFUNC_OPERATORS.get(name) or FUNCTIONS.get(name) or _UFUNC_COMPARISONS.get(name)
+    if fn is None:
+        raise TypeError(
+            f"numpy.{name} has no rule in the engine's table, so it cannot keep a gradient "
+            f"(the functions are {', '.join(FUNCTIONS)}; engine.primitive adds one)"
+        )
+    if name in _UFUNC_COMPARISONS:
+        fn = _compare(fn)
+    inputs = [_scalar(x) for x in inputs]
+    if any(type(x).__module__ == "numpy" for x in inputs):  # an array: element by element
+        np = sys.modules["numpy"]
+        return np.frompyfunc(fn, len(inputs), 1)(*[_boxed(np, x) for x in inputs])
+    return fn(*inputs)
+
+
+def _boxed(np, x):
+    """x, a Value put in a 0-d object array (so NumPy does not ask it again)."""
+    if not isinstance(x, Value):
+        return x
+    box = np.empty((), dtype=object)
+    box[()] = x
+    return box
+
+
+def _compare(op):
+    return lambda a, b: op(_data(a), _data(b))
+
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
+
+
+Value.__array_ufunc__ = _array_ufunc
 
 for _name in BUILTIN:
     if RULES[_name].function:

@@ -2,10 +2,14 @@
 
 A primitive is one ``Rule``: its forward and its local partial derivatives, written
 against a math namespace ``m`` (``NUM`` for Python floats, ``SYM`` for SymPy), its
-domain check, and where it has kinks and poles. Everything else is read from this
-table: the ``Value`` methods and the module functions (``x.sin()``, ``engine.sin``),
-``engine.FUNCTIONS``, backward, ``forward()``, the symbolic sweep, the parser's
-whitelist, the explorer's evaluator, the compiled code, the tests' operation lists.
+domain check, where it has kinks and poles, and where it lives in each library (its
+float function, its SymPy function, its NumPy, C and PyTorch names). Everything else
+is read from this table: the namespaces themselves (``engine.namespace``), the
+``Value`` methods and the module functions (``x.sin()``, ``engine.sin``),
+``engine.FUNCTIONS``, NumPy's ufuncs on Values, backward, ``forward()``, the symbolic
+sweep, the parser's whitelist, the explorer's evaluator, the compiled code and its
+reserved names, the tests' PyTorch twin and operation lists, docs/functions.md.
+NumPy's other scalar functions are entries of ``engine.rules_numpy``.
 ``tests/test_rules.py`` holds every rule's numeric partials against ``sympy.diff`` of
 its own symbolic forward, so the two can never drift apart.
 
@@ -27,7 +31,9 @@ import operator
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
+
+# the namespaces live beside the table, made from it; imported from here as before
+from engine.namespace import HELPERS, NAMESPACE, NUM, SYM, _sympy  # noqa: F401
 
 LOG_MAX = math.log(sys.float_info.max)  # exp of anything larger overflows
 
@@ -44,86 +50,15 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-def _heaviside(x, h0):
-    return 1.0 if x > 0 else 0.0 if x < 0 else float(h0) if x == 0 else math.nan
+def _softplus(x):
+    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): neither tail overflows."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _lattice(pick):
-    # nan in, nan out (Python's max(1.0, nan) is 1.0): a closed form evaluated where
-    # something overflowed must not pick a side
-    return lambda *a: math.nan if any(x != x for x in a) else float(pick(a))
-
-
-NUM = SimpleNamespace(
-    exp=math.exp,
-    log=math.log,
-    sqrt=math.sqrt,
-    sin=math.sin,
-    cos=math.cos,
-    tan=math.tan,
-    atan=math.atan,
-    sinh=math.sinh,
-    cosh=math.cosh,
-    tanh=math.tanh,
-    abs=abs,
-    sign=lambda x: float((x > 0) - (x < 0)) if x == x else math.nan,
-    heaviside=_heaviside,
-    max=_lattice(max),
-    min=_lattice(min),
-    relu=lambda x: x if x > 0 else 0.0 if x == x else math.nan,
-    sigmoid=_sigmoid,
-    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): neither tail overflows
-    softplus=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
-    pi=math.pi,
-    e=math.e,
-)
-
-
-def _sympy_namespace():
-    import sympy
-
-    def lattice(op):
-        # unevaluated on symbols: SymPy's Max would compare whole arguments (seconds on an MLP)
-        return lambda *a: op(*a) if all(x.is_number for x in a) else op(*a, evaluate=False)
-
-    return dict(
-        exp=sympy.exp,
-        log=sympy.log,
-        sqrt=sympy.sqrt,
-        sin=sympy.sin,
-        cos=sympy.cos,
-        tan=sympy.tan,
-        atan=sympy.atan,
-        sinh=sympy.sinh,
-        cosh=sympy.cosh,
-        tanh=sympy.tanh,
-        abs=sympy.Abs,
-        sign=sympy.sign,
-        heaviside=lambda x, h0: sympy.Heaviside(x, sympy.nsimplify(h0)),
-        max=lattice(sympy.Max),
-        min=lattice(sympy.Min),
-        relu=lambda x: lattice(sympy.Max)(sympy.Integer(0), x),
-        sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
-        softplus=lambda x: sympy.log(1 + sympy.exp(x)),
-        pi=sympy.pi,
-        e=sympy.E,
-    )
-
-
-class _SymPyMath:
-    """``SYM``: the namespace over SymPy, built on first use, so that the numeric
-    path (``import engine``, training) never loads SymPy."""
-
-    def __getattr__(self, name):
-        if not self.__dict__:
-            self.__dict__.update(_sympy_namespace())
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"the math namespace has no {name!r}") from None
-
-
-SYM = _SymPyMath()
+def _softplus_for_torch(m, x):
+    # log(e^x + e^0): stable, and its derivative right at 0 too (PyTorch's own
+    # softplus turns linear past 20, 2e-9 off)
+    return m.logaddexp(x, 0 * x)
 
 
 @dataclass(frozen=True)
@@ -133,8 +68,8 @@ class Rule:
     None for operators); ``aliases`` more method names (NumPy's: ``arctan``);
     ``arity`` its number of inputs (None: any); ``math`` the formula, in words;
     ``scale(*xs)`` how far its (first) input may move before the function stops
-    looking straight (1 for sin and exp, |x| for log): a finite difference steps
-    well inside it."""
+    looking straight (1 for sin and exp, |x| for log), or a tuple with a scale for
+    each input: a finite difference steps well inside it."""
 
     name: str
     forward: Callable
@@ -148,9 +83,35 @@ class Rule:
     scale: Callable | None = None
     math: str = ""
     at_kink: str = ""
+    # Where the function lives in each library, written once here and read by every
+    # consumer (NUM, SYM, the tests' PyTorch twin, compile's printers and reserved
+    # names, NumPy's ufuncs on Values). ``num``: the float function the namespace
+    # gets under ``function`` (None: the forward is written with other names);
+    # ``sym``: SymPy's function (its name, in ``sympy`` or ``sympy.codegen.cfunctions``;
+    # default ``function``) or a composite ``lambda m, *xs`` over the namespace;
+    # ``numpy``: NumPy's name (a method name too, so ``np.arcsinh(x)`` works);
+    # ``c``: <math.h>'s name; ``torch``: PyTorch's name when not NumPy's, or a
+    # composite over the namespace where PyTorch has no such function.
+    num: Callable | None = None
+    sym: str | Callable | None = None
+    numpy: str | None = ""  # "": the function's own name; None: NumPy has none
+    c: str | None = ""  # "": the function's own name; None: C has none (SymPy writes it)
+    torch: str | Callable | None = None
+    # A composite builds its result from other functions of the table, node by node
+    # (``deg2rad(x)`` is ``x * (pi/180)``): it has no node, no partials of its own.
+    composite: bool = False
+    # Its poles are jumps (sign, floor, mod): the derivative is 0 or smooth on each side.
+    jump: bool = False
 
     def __repr__(self):
         return f"Rule({self.name!r})"
+
+    @property
+    def names(self):
+        """Every name it is called by: its function, its aliases, NumPy's name."""
+        if not self.function:
+            return ()
+        return tuple(dict.fromkeys((self.function, *self.aliases, self.numpy or self.function)))
 
 
 def _check_powk(x, k):
@@ -164,9 +125,17 @@ def _check_powk(x, k):
 
 
 def _check_pow(a, b):
-    if a <= 0:
-        return f"a Value exponent needs a positive base (d/db = a^b log a), got base {a:g}"
+    if a < 0:
+        return f"a Value exponent needs a positive base (or 0), d/db = a^b log a: got base {a:g}"
+    if a == 0 and b <= 0:
+        return f"0 ** b needs b > 0 (0 ** {b:g} has no limit from a > 0 that is a number)"
     return _check_powk(a, b)
+
+
+def _dpow_at_zero(b):
+    """d/da a^b at a = 0 (b > 0): 0 above b = 1, 1 at it, infinite below (so a
+    variable base there has no derivative; a constant base, np.power(0.0, x), needs none)."""
+    return 0.0 if b > 1 else 1.0 if b == 1 else math.inf
 
 
 def _overflow(name, limit, both=True):
@@ -236,11 +205,15 @@ _TABLE = [
     Rule(
         "**",
         lambda m, a, b: a**b,
-        lambda m, out, a, b: (b * a ** (b - 1), out * m.log(a)),
+        # a = 0 (b > 0): the limits from a > 0, as autograd and mpmath give them
+        lambda m, out, a, b: (
+            b * a ** (b - 1) if a != 0 or not isinstance(b, float) else _dpow_at_zero(b),
+            out * m.log(a) if a != 0 else 0 * out,
+        ),
         _check_pow,
         arity=2,
         pole=lambda a, b: a,
-        math="a^b, a > 0",
+        math="a^b, a > 0 (or a = 0 < b)",
     ),
     Rule(
         "exp",
@@ -250,6 +223,7 @@ _TABLE = [
         function="exp",
         scale=_unit,
         math="e^x",
+        num=math.exp,
     ),
     Rule(
         "log",
@@ -260,6 +234,7 @@ _TABLE = [
         scale=_relative,
         pole=_x,
         math="ln x, x > 0",
+        num=math.log,
     ),
     Rule(
         "sqrt",
@@ -270,6 +245,7 @@ _TABLE = [
         scale=_relative,
         pole=_x,
         math="√x, x ≥ 0",
+        num=math.sqrt,
     ),
     Rule(
         "sin",
@@ -278,6 +254,7 @@ _TABLE = [
         function="sin",
         scale=_unit,
         math="sin x",
+        num=math.sin,
     ),
     Rule(
         "cos",
@@ -286,6 +263,7 @@ _TABLE = [
         function="cos",
         scale=_unit,
         math="cos x",
+        num=math.cos,
     ),
     Rule(
         "tan",
@@ -296,6 +274,7 @@ _TABLE = [
         scale=_unit,
         pole=lambda x: math.cos(x),
         math="tan x, poles at π/2 + nπ",
+        num=math.tan,
     ),
     Rule(
         "atan",
@@ -305,6 +284,8 @@ _TABLE = [
         scale=lambda x: max(1.0, abs(x)),
         aliases=("arctan",),
         math="arctan x",
+        num=math.atan,
+        numpy="arctan",
     ),
     Rule(
         "sinh",
@@ -314,6 +295,7 @@ _TABLE = [
         function="sinh",
         scale=_unit,
         math="sinh x",
+        num=math.sinh,
     ),
     Rule(
         "cosh",
@@ -323,6 +305,7 @@ _TABLE = [
         function="cosh",
         scale=_unit,
         math="cosh x",
+        num=math.cosh,
     ),
     Rule(
         "tanh",
@@ -331,6 +314,7 @@ _TABLE = [
         function="tanh",
         scale=_unit,
         math="tanh x",
+        num=math.tanh,
     ),
     Rule(
         "sigmoid",
@@ -339,6 +323,10 @@ _TABLE = [
         function="sigmoid",
         scale=_unit,
         math="1 / (1 + e^-x)",
+        num=_sigmoid,
+        sym=lambda m, x: 1 / (1 + m.exp(-x)),
+        numpy=None,
+        c=None,
     ),
     Rule(
         "softplus",
@@ -347,6 +335,11 @@ _TABLE = [
         function="softplus",
         scale=_unit,
         math="ln(1 + e^x)",
+        num=_softplus,
+        sym=lambda m, x: m.log(1 + m.exp(x)),
+        numpy=None,
+        c=None,
+        torch=_softplus_for_torch,
     ),
     Rule(
         "ReLU",
@@ -356,6 +349,10 @@ _TABLE = [
         kink=_x,
         math="max(0, x)",
         at_kink="0 at x = 0",
+        num=lambda x: x if x > 0 else 0.0 if x == x else math.nan,
+        sym=lambda m, x: m.max(0, x),
+        numpy=None,
+        c=None,
     ),
     Rule(
         "abs",
@@ -365,6 +362,10 @@ _TABLE = [
         kink=_x,
         math="|x|",
         at_kink="0 at x = 0",
+        num=abs,
+        sym="Abs",
+        c="fabs",
+        aliases=("fabs", "absolute"),
     ),
     Rule(
         "maximum",
@@ -375,6 +376,7 @@ _TABLE = [
         kink=_diff,
         math="max(a, b)",
         at_kink="1/2 each at a = b",
+        c="fmax",
     ),
     Rule(
         "minimum",
@@ -385,10 +387,48 @@ _TABLE = [
         kink=_diff,
         math="min(a, b)",
         at_kink="1/2 each at a = b",
+        c="fmin",
     ),
     # b + sum w_i x_i, one node for a neuron's whole sum (inputs b, w0, x0, w1, x1, ...)
     Rule("affine", _affine, _affine_partials, arity=None, math="b + Σ wᵢ xᵢ"),
 ]
 
-RULES = {r.name: r for r in _TABLE}
-BUILTIN = tuple(RULES)  # the table's own rules; engine.primitive adds more at run time
+RULES = {}  # name -> rule: the table
+BUILTIN = []  # the names of the table's own rules, in order (engine.primitive adds others)
+
+
+def enter(rule, builtin=True):
+    """Put a rule in the table: ``RULES``, and its float function (``rule.num``) in
+    ``NUM`` under its function name; SymPy's is found there on first use. The
+    functions and methods are made from it by ``engine.functions.declare``."""
+    RULES[rule.name] = rule
+    if builtin and rule.name not in BUILTIN:
+        BUILTIN.append(rule.name)
+    if rule.function and (rule.num is not None or rule.sym is not None):
+        NAMESPACE[rule.function] = rule
+        SYM.__dict__.pop(rule.function, None)
+        if rule.num is not None:
+            setattr(NUM, rule.function, rule.num)
+
+
+def remove(name):
+    """Take a rule out of the table again (a test's throwaway entry)."""
+    rule = RULES.pop(name)
+    if name in BUILTIN:
+        BUILTIN.remove(name)
+    if NAMESPACE.get(rule.function) is rule:
+        del NAMESPACE[rule.function]
+        SYM.__dict__.pop(rule.function, None)
+        if hasattr(NUM, rule.function):
+            delattr(NUM, rule.function)
+    return rule
+
+
+for _rule in _TABLE:
+    enter(_rule)
+
+# NumPy's other scalar functions (arcsin ... logaddexp2, floor, mod), one entry each.
+from engine.rules_numpy import TABLE as _NUMPY_TABLE  # noqa: E402 (built on the above)
+
+for _rule in _NUMPY_TABLE:
+    enter(_rule)

@@ -39,7 +39,7 @@ import sympy
 
 from engine.graph import EPOCH, topo_order, variables_of
 from engine.rules import DomainError
-from engine.symbolic import expr, grad_expr, lambdify_floats, symbol
+from engine.symbolic import diff, expr, grad_expr, lambdify_floats, symbol
 
 _cache = weakref.WeakKeyDictionary()  # root -> {(epoch, variable ids): _Second}
 
@@ -52,7 +52,7 @@ class _Second:
         grads = _gradient(root, chosen)
         syms = [symbol(v) for v in chosen]
         grads = [_kinks_as_steps(g) for g in grads]
-        rows = [[_no_delta(sympy.diff(g, s)) for s in syms] for g in grads]
+        rows = [[_no_delta(diff(g, s)) for s in syms] for g in grads]
         self.matrix = sympy.Matrix(rows)
         self.leaves = [v for v in topo_order(root) if v.is_variable]
         self.n = len(chosen)

@@ -386,7 +386,31 @@ def _result_symbols(root):
 
 def oracle(root, var):
     """The independent check: sympy.diff of root's whole expression by var's symbol."""
-    return sympy.diff(expr(root), symbol(var))
+    return diff(expr(root), symbol(var))
+
+
+def diff(e, s):
+    """``sympy.diff(e, s)``, where SymPy leaves the piecewise constant functions
+    underived: ``Mod(a, b)`` is written ``a - b floor(a/b)`` first, and the derivative
+    of ``floor``, ``ceiling`` and ``sign`` (of an argument SymPy cannot prove real),
+    0 off their jumps, is 0."""
+    if e.has(sympy.Mod):
+        e = e.replace(
+            lambda a: isinstance(a, sympy.Mod),
+            lambda a: a.args[0] - a.args[1] * sympy.floor(a.args[0] / a.args[1]),
+        )
+    d = sympy.diff(e, s)
+    if d.has(sympy.Derivative):
+        d = d.replace(_piecewise_constant_derivative, lambda a: sympy.Integer(0))
+        if d.has(sympy.Subs):  # Subs(0, ...) where the derivative was of a composition
+            d = d.replace(lambda a: isinstance(a, sympy.Subs), lambda a: a.doit())
+    return d
+
+
+def _piecewise_constant_derivative(a):
+    return isinstance(a, sympy.Derivative) and isinstance(
+        a.expr, sympy.floor | sympy.ceiling | sympy.sign
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -50,6 +50,7 @@ from engine.graph import topo_order as topo_order
 from engine.rules import NUM, RULES, DomainError
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
+_MOD = RULES["mod"]
 
 
 def _to_float(x, what="Value data"):
@@ -128,6 +129,19 @@ def _check_finite(order):
             if v.grad - v.grad != 0.0:
                 name = repr(v.label) if v.label else f"{v._op or 'leaf'} (unlabelled)"
                 raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
+
+
+def _finite_for_constants(inputs, ds):
+    """The partials, a constant input's non-finite one set to 0 (a constant takes no
+    gradient: d/da a^x at a constant base 0); any other non-finite one is an error."""
+    out = []
+    for c, d in zip(inputs, ds):
+        if d - d != 0.0:
+            if not c.is_constant:
+                raise OverflowError
+            d = 0.0
+        out.append(d)
+    return tuple(out)
 
 
 _new = object.__new__
@@ -225,8 +239,8 @@ class Value:
         try:
             ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
             for d in ds:
-                if d - d != 0.0:  # inf or nan
-                    raise OverflowError
+                if d - d != 0.0:  # inf or nan: fatal unless only a constant's (0 ** x)
+                    return _finite_for_constants(self._prev, ds)
             return ds
         except ZeroDivisionError:
             domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
@@ -249,7 +263,8 @@ class Value:
 
     def linear_scale(self):
         """How far this node's first input may move before the node stops looking
-        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or None."""
+        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or a tuple,
+        one per input (hypot near its origin), or None."""
         return self._switch(self._rule and self._rule.scale)
 
     def _switch(self, fn):
@@ -305,8 +320,21 @@ class Value:
     __radd__ = __add__  # 0 + a, for sum()
     __rmul__ = __mul__  # 2 * a
 
-    def __abs__(self):  # abs(x), and NumPy's np.abs
+    def __abs__(self):  # abs(x)
         return make(RULES["abs"], (self,))
+
+    def __mod__(self, other):  # a % b: Python's (NumPy's mod), the sign of b
+        other = _lift(other)
+        return NotImplemented if other is None else make(_MOD, (self, other))
+
+    def __rmod__(self, other):  # 7 % a
+        other = _lift(other)
+        return NotImplemented if other is None else make(_MOD, (other, self))
+
+    def detach(self):
+        """PyTorch's ``detach()``: a constant with this node's data, outside the
+        graph, so no gradient flows back through it (a formula shows its number)."""
+        return Constant(self.data)
 
     # Ordering compares data, so max(x, y) and sorted() work and return the nodes
     # themselves; equality and hashing stay identity, or sets of nodes would break.

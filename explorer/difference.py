@@ -84,9 +84,10 @@ def first_step(v, after, h):
             ds = w.local_grads()
         except (DomainError, TypeError):
             continue
-        first = w.inputs[0]
-        if first in rate and rate[first] and (scale := w.linear_scale()):
-            step = min(step, h * scale / abs(rate[first]))
+        if scale := w.linear_scale():  # the first input's, or a tuple: each input's
+            for c, s in zip(w.inputs, scale if isinstance(scale, tuple) else (scale,)):
+                if s and rate.get(c):
+                    step = min(step, h * s / abs(rate[c]))
         d = sum(g * rate[c] for c, g in zip(w.inputs, ds) if c in rate)
         if d:
             rate[w] = d

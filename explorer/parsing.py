@@ -9,7 +9,7 @@ the tree is walked against a whitelist. Nothing is evaluated by Python (no
 ``__import__('os').system('rm -rf /')`` is just a tree with a Call of an
 Attribute in it, refused with a one-line message that says what and where.
 
-Accepted: numbers, names that have values, ``+ - * / **``, unary ``-`` and ``+``,
+Accepted: numbers, names that have values, ``+ - * / ** %``, unary ``-`` and ``+``,
 parentheses, and calls of the engine's functions (``engine.FUNCTIONS``: every
 function of the rule table, ``sin(x)``, ``maximum(a, b)``, and any registered with
 ``engine.primitive``). Arithmetic between two plain numbers folds in float arithmetic,
@@ -33,17 +33,17 @@ _BINOPS = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a ** _exponent(b),
+    ast.Mod: lambda a, b: a % b,  # Python's: the sign of b (the table's mod)
 }
 _HINTS = {
     ast.BitXor: "'^' is exclusive-or in Python: write ** for a power",
     ast.FloorDiv: "'//' (floor division) is not differentiable: use /",
-    ast.Mod: "'%' (remainder) is not supported",
     ast.MatMult: "'@' (matrix product) is not supported",
 }
 
 
 def _allowed():
-    return "numbers, names, + - * / **, parentheses and " + ", ".join(engine.FUNCTIONS)
+    return "numbers, names, + - * / ** %, parentheses and " + ", ".join(engine.FUNCTIONS)
 
 
 # What an AST node type is called in a message.

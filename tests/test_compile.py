@@ -262,7 +262,13 @@ def every_function(x, w, b):
         rule = engine.RULES[name]
         if rule.function:
             fn = engine.FUNCTIONS[rule.function]
-            out = out + (fn(u, w) if rule.arity == 2 else fn(w if rule.pole else u))
+            if rule.arity == 2:
+                out = out + fn(u, w)
+                continue
+            try:  # w is the same in every sample: inside the domain in all of them
+                out = out + fn(w if rule.pole else u)
+            except engine.DomainError:  # acosh: x >= 1
+                out = out + fn(w + 0.5)
     return out
 
 

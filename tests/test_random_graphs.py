@@ -144,7 +144,8 @@ def test_backprop_closed_form_oracle_fd_and_torch_agree(program):
 
 
 def test_every_function_of_the_namespace_has_a_torch_twin():
-    assert set(vars(TORCH)) == set(vars(NUM))
+    for name in vars(NUM):
+        assert getattr(TORCH, name) is not None, name
     assert {RULES[n].function for n in BUILTIN if RULES[n].function} <= set(OPS)
 
 

@@ -11,6 +11,7 @@ import sympy
 import engine
 from engine import RULES, DomainError, Value
 from engine.rules import BUILTIN, NUM, SYM
+from engine.symbolic import diff
 
 EXPONENTS = [2, 3, -1, -2, 0, 0.5, 1.5, -0.5]
 
@@ -41,17 +42,24 @@ def points(rule, k, n, rng):
 
 @pytest.mark.parametrize("name,k", list(cases()))
 def test_partials_equal_sympy_diff_of_forward(name, k):
+    """Every rule of the table, present and future (BUILTIN is the table's list): its
+    float forward equals its SymPy forward, and its partials (a composite has none:
+    its nodes' rules have them) equal ``sympy.diff`` of that forward (``diff``: with
+    floor's derivative 0 off its jumps, which SymPy leaves underived)."""
     rule = RULES[name]
     syms = sympy.symbols(f"x0:{arity(rule)}", real=True)
     extra = () if k is None else (k,)
     sym_extra = () if k is None else (sympy.nsimplify(k),)
     out_sym = sympy.sympify(rule.forward(SYM, *syms, *sym_extra))
-    oracle = [sympy.diff(out_sym, s) for s in syms]
+    oracle = [diff(out_sym, s) for s in syms]
     for xs in points(rule, k, 40, random.Random(name)):
         out = rule.forward(NUM, *xs, *extra)
         assert isinstance(out, float)
         at = {s: sympy.Float(x, 30) for s, x in zip(syms, xs)}
         assert out == pytest.approx(float(out_sym.xreplace(at)), rel=1e-12, abs=1e-12)
+        if rule.composite:
+            assert rule.partials is None
+            continue
         for got, want in zip(rule.partials(NUM, out, *xs, *extra), oracle):
             assert got == pytest.approx(float(want.xreplace(at)), rel=1e-10, abs=1e-12), (name, xs)
         # the chain-rule view (partials with SYM) is the same derivative
@@ -68,14 +76,16 @@ def test_every_rule_is_a_function_method_and_parser_name():
     for rule in map(RULES.get, BUILTIN):
         if not rule.function:
             continue
-        for name in (rule.function, *rule.aliases):
+        for name in rule.names:
             assert callable(getattr(Value, name)) and engine.FUNCTIONS[name] is getattr(
                 engine, name
             )
         args = ", ".join(f"x{i}" for i in range(rule.arity))
         assert names(f"{rule.function}({args})") == [f"x{i}" for i in range(rule.arity)]
-        y = parse(f"{rule.function}({args})", **{f"x{i}": 0.7 + 0.1 * i for i in range(rule.arity)})
-        assert y.op == rule.name
+        (xs,) = points(rule, None, 1, random.Random(rule.name))
+        y = parse(f"{rule.function}({args})", **{f"x{i}": x for i, x in enumerate(xs)})
+        assert y.op == ("*" if rule.composite else rule.name)
+        assert y.data == pytest.approx(rule.forward(NUM, *xs), rel=1e-15)
 
 
 @pytest.mark.parametrize(

@@ -1,32 +1,45 @@
 """PyTorch's twin of the rule table's math namespace: ``rule.forward(TORCH, *tensors)``
 is that rule in PyTorch, so every rule, present and future, gets its twin from the
-table (a test holds this namespace to ``engine.rules.NUM``, name for name)."""
-
-import math
-from types import SimpleNamespace
+table. Nothing is listed here: each name is what its declaration says PyTorch calls
+it (``Rule.torch``, else NumPy's name, else its own: ``torch.arcsinh``), or the
+composite the declaration gives over this same namespace where PyTorch has none
+(softplus's stable terms, heaviside with h0 a number). A test holds this namespace to
+``engine.rules.NUM``, name for name."""
 
 import torch
 
-TORCH = SimpleNamespace(
-    exp=torch.exp,
-    log=torch.log,
-    sqrt=torch.sqrt,
-    sin=torch.sin,
-    cos=torch.cos,
-    tan=torch.tan,
-    atan=torch.atan,
-    sinh=torch.sinh,
-    cosh=torch.cosh,
-    tanh=torch.tanh,
-    abs=torch.abs,
-    sign=torch.sign,
-    heaviside=lambda x, h0: torch.heaviside(x, torch.tensor(float(h0), dtype=x.dtype)),
-    max=torch.maximum,
-    min=torch.minimum,
-    relu=torch.relu,
-    sigmoid=torch.sigmoid,
-    # torch's softplus turns linear past its threshold (20): exact to float64 at 50
-    softplus=lambda x: torch.nn.functional.softplus(x, threshold=50),
-    pi=math.pi,
-    e=math.e,
-)
+from engine.rules import HELPERS, NAMESPACE, NUM
+
+
+def _resolve(name, spelling):
+    if callable(spelling):  # a composite over the namespace
+        return lambda *xs: spelling(TORCH, *xs)
+    if isinstance(spelling, str):
+        fn = getattr(torch, spelling, None)
+        if fn is None:
+            raise AttributeError(f"{name}: PyTorch has no torch.{spelling}")
+        return fn
+    return spelling  # a constant (pi, e)
+
+
+class _Twin:
+    """Looks each name up in the table on first use, so a function declared at run
+    time has its twin too."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name in HELPERS:
+            spelling = HELPERS[name][2]
+        elif name in NAMESPACE:
+            rule = NAMESPACE[name]
+            spelling = rule.torch or rule.numpy or rule.function
+        else:
+            raise AttributeError(f"the math namespace has no {name!r}")
+        return _resolve(name, spelling)
+
+    def __dir__(self):
+        return sorted(vars(NUM))
+
+
+TORCH = _Twin()
