@@ -17,7 +17,8 @@ from engine.value import Constant, Value, node
 globals().update(FUNCTIONS)
 
 _SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
-_SECOND = {"hessian", "hessian_expr"}
+_CLOSED = {"hessian_expr"}
+_NUMERIC = {"Curvature", "curvature", "hessian", "hvp"}
 
 
 def __getattr__(name):
@@ -26,10 +27,14 @@ def __getattr__(name):
         import engine.symbolic
 
         return getattr(engine.symbolic, name)
-    if name in _SECOND:  # SymPy too, and NumPy for the numbers
+    if name in _CLOSED:  # SymPy too, and NumPy for the numbers
         import engine.second
 
         return getattr(engine.second, name)
+    if name in _NUMERIC:  # NumPy only
+        import engine.second_numeric
+
+        return getattr(engine.second_numeric, name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
@@ -37,14 +42,17 @@ __all__ = [
     "RULES",
     "FUNCTIONS",
     "Constant",
+    "Curvature",
     "DomainError",
     "Value",
     "affine",
     "backward_order",
+    "curvature",
     "exact",
     "expr_with",
     "hessian",
     "hessian_expr",
+    "hvp",
     "local_partials",
     "numeric_function",
     "node",

@@ -18,9 +18,9 @@ partials twice (a symbolic forward-over-reverse sweep) because
   ones users add at run time. ``diff`` gets them from the first ones for free.
 
 For the panels' sizes (one to a few variables) the cost is a few ``diff`` calls;
-``hessian`` compiles the entries once per graph and evaluates them at the current
-data in microseconds. (A Hessian-vector product for large graphs is not offered:
-nothing here needs one yet.)
+``hessian_exact`` compiles the entries once per graph and evaluates them at the
+current data in microseconds. The numbers at network scale (Hessian-vector
+products, Hessians, curvature) come without SymPy from ``engine.second_numeric``.
 
 **Kinks.** The first derivative takes PyTorch's subgradient at a kink (relu'(0) =
 0, abs'(0) = 0, 1/2 each at a tie of max/min), a step function in the variables.
@@ -161,7 +161,9 @@ def hessian_expr(root, variables=None):
     return _second(root, variables).matrix.copy()
 
 
-def hessian(root, variables=None):
-    """The Hessian of root at the variables' current data: a NumPy array, entry
-    (i, j) = d^2 root / d x_i d x_j, in the order of ``variables``."""
+def hessian_exact(root, variables=None):
+    """The closed-form Hessian evaluated at the variables' current data: a NumPy
+    array, entry (i, j) = d^2 root / d x_i d x_j, in the order of ``variables``.
+    ``engine.hessian(root, variables, exact=True)``; the numeric ``engine.hessian``
+    needs no SymPy and scales to networks."""
     return _second(root, variables).at_data()

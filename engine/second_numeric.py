@@ -1,0 +1,300 @@
+"""Second order in numbers, with no SymPy: Hessian-vector products, Hessians, curvature.
+
+    (H V)_i = sum_j d^2 root / (d x_i d x_j) V_j
+
+**How: forward over reverse, with a block of directions.** ``backward()`` computes
+the adjoint g_v = d root / d v of every node, from the root back, by
+
+    g_c += p_c g_v        p_c = d v / d c, the rule's partial.
+
+Differentiate that loop along k directions V at once (dual numbers whose tangent
+is a NumPy row of k numbers, ``engine.dual``). First a forward pass gives every
+node's tangent t_v = sum_c p_c t_c (the inputs' tangents; a chosen variable's
+tangent is its row of V). Then the reverse pass carries each adjoint and its
+tangent:
+
+    g_c  += p_c g_v
+    dg_c += p_c dg_v + g_v dp_c          dp_c = the tangent of the partial
+
+and dg of the chosen variables is H V. The partial and its tangent come from
+evaluating the rule's own ``partials(m, out, *xs)`` with ``m = DUAL`` on the
+inputs' duals: the second derivatives come from the one rule table, for built-in
+rules and for rules added at run time by ``engine.primitive`` alike.
+
+Why this and not the other way open (a backward that builds a graph of Values,
+then backward through that): a graph of Values costs a Python object per partial
+and per product, about four new nodes per edge, and one more backward per
+direction: n sweeps for a Hessian. Duals with a block tangent do a whole block of
+directions in one forward and one reverse sweep, and the per-node work is a few
+NumPy operations on rows of k numbers, whose cost barely grows with k. A Hessian
+is then ``ceil(n / k)`` sweeps, with k as large as the memory for the tangents
+allows (``BLOCK_BYTES``); one direction is ``hvp``. Nothing here touches a node's
+``grad`` or ``data``: the sweep keeps its own lists.
+
+**Kinks.** relu, abs, max and min have piecewise-constant partials (``heaviside``,
+``sign``); their tangent is 0, on the kink too: relu'' = 0, as PyTorch's double
+backward gives. At a kink the first derivative takes the table's subgradient
+(relu'(0) = 0, 1/2 each at a tie of max), and the mixed partials follow it.
+
+**Curvature.** The extreme eigenvalues of H. Up to ``EXACT_UP_TO`` variables the
+whole Hessian is formed (ceil(n/k) sweeps) and all its eigenvalues computed
+(``numpy.linalg.eigvalsh``): exact, and cheaper than iterating. Beyond, the
+Hessian is too big to form and Lanczos iterates on Hessian-vector products
+(one sweep per step), which finds the extremes of the spectrum first.
+"""
+
+import numpy as np
+
+from engine.dual import DUAL, Dual
+from engine.graph import inputs_of, topo_order, variables_of
+from engine.rules import NUM, DomainError
+
+BLOCK_BYTES = 64 * 2**20  # the tangents of one sweep: nodes x directions x 8 bytes
+EXACT_UP_TO = 2000  # curvature forms the whole Hessian up to this many variables
+
+
+class _Plan:
+    """root's graph, read once: its order, the chosen variables' positions, and for
+    every result node (position, rule, input positions, k)."""
+
+    def __init__(self, root, variables, what):
+        from engine.value import Value
+
+        if not isinstance(root, Value):
+            raise TypeError(
+                f"{what}: expected a Value (a graph's output), got {type(root).__name__}"
+            )
+        self.order = order = topo_order(root)
+        self.chosen = variables_of(root, variables, what)
+        if not self.chosen:
+            raise ValueError(f"{what}: the output's graph has no variables")
+        index = {v: i for i, v in enumerate(order)}
+        self.where = [index[v] for v in self.chosen]
+        self.steps = []
+        for p, v in enumerate(order):
+            if v._a is None:
+                continue
+            if v._rule is None:
+                raise TypeError(
+                    f"{what}: the op {v._op!r} was made without a rule (micrograd's way): "
+                    "its partials are unknown; register it with engine.primitive"
+                )
+            self.steps.append((p, v._rule, tuple(index[c] for c in inputs_of(v)), v._k))
+        self.what = what
+
+    @property
+    def n(self):
+        return len(self.chosen)
+
+    def block(self):
+        """How many directions one sweep carries."""
+        return max(1, min(self.n, BLOCK_BYTES // (8 * len(self.order))))
+
+    def product(self, V):
+        """H V for an n x k array V, in one forward and one reverse sweep."""
+        data = [v.data for v in self.order]
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                HV = self._sweep(data, np.ascontiguousarray(V, dtype=float))
+        except (ArithmeticError, ValueError) as e:
+            at = ", ".join(f"{v.data:g}" for v in self.chosen[:6])
+            more = ", ..." if self.n > 6 else ""
+            raise DomainError(
+                f"{self.what}: the Hessian is undefined at ({at}{more}): {e}"
+            ) from None
+        if not np.isfinite(HV).all():
+            raise DomainError(f"{self.what}: overflow: a second derivative is beyond a float")
+        return HV
+
+    def _sweep(self, data, V):
+        k = V.shape[1]
+        tan = [None] * len(data)
+        for i, p in enumerate(self.where):
+            tan[p] = V[i]
+        for p, rule, ins, kk in self.steps:  # forward: t_v = sum_c p_c t_c
+            t = None
+            for i in ins:
+                if tan[i] is not None:
+                    break
+            else:
+                continue
+            xs = [data[i] for i in ins]
+            ps = rule.partials(NUM, data[p], *xs, *(() if kk is None else (kk,)))
+            for d, i in zip(ps, ins):
+                ti = tan[i]
+                if ti is not None and d != 0:
+                    t = d * ti if t is None else t + d * ti
+            tan[p] = t
+        g = [0.0] * len(data)
+        dg = [None] * len(data)
+        g[-1] = 1.0  # the root is last in topological order
+        for p, rule, ins, kk in reversed(self.steps):  # reverse, differentiated
+            gv, dgv = g[p], dg[p]
+            dg[p] = None  # no longer needed: free it
+            if gv == 0.0 and dgv is None:
+                continue
+            args = [Dual(data[i], tan[i]) for i in ins]
+            if kk is not None:
+                args.append(kk)
+            for P, i in zip(rule.partials(DUAL, Dual(data[p], tan[p]), *args), ins):
+                if type(P) is Dual:
+                    pv, pt = P.val, P.tan
+                else:
+                    pv, pt = P, None
+                g[i] += pv * gv
+                t = dgv * pv if dgv is not None and pv != 0 else None
+                if pt is not None and gv != 0.0:
+                    t = gv * pt if t is None else t + gv * pt
+                if t is not None:
+                    dg[i] = t if dg[i] is None else dg[i] + t
+        zero = np.zeros(k)
+        return np.array([zero if dg[p] is None else dg[p] for p in self.where])
+
+    def hessian(self):
+        n, k = self.n, self.block()
+        H = np.empty((n, n))
+        eye = np.eye(n)
+        for j in range(0, n, k):
+            H[:, j : j + k] = self.product(eye[:, j : j + k])
+        return H
+
+
+def _vector(plan, vector):
+    try:
+        v = np.asarray(vector, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"hvp: the vector must be numbers, got {type(vector).__name__}") from None
+    if v.ndim not in (1, 2) or v.shape[0] != plan.n:
+        raise ValueError(
+            f"hvp: the vector has shape {v.shape}, expected {plan.n} entries (one per variable)"
+        )
+    if not np.isfinite(v).all():
+        bad = np.argwhere(~np.isfinite(v))[0]
+        raise ValueError(f"hvp: the vector has a non-finite entry {v[tuple(bad)]} at {tuple(bad)}")
+    return v
+
+
+def hvp(root, variables, vector):
+    """H v: the Hessian of root (in the ``variables``, at their current data) times
+    ``vector`` (n numbers, or an n x k array for k products at once), without
+    forming H. A NumPy array of the vector's shape."""
+    plan = _Plan(root, variables, "hvp")
+    v = _vector(plan, vector)
+    V = v.reshape(plan.n, -1)
+    out = np.empty_like(V)
+    k = plan.block()
+    for j in range(0, V.shape[1], k):
+        out[:, j : j + k] = plan.product(V[:, j : j + k])
+    return out.reshape(v.shape)
+
+
+def hessian(root, variables=None, exact=False):
+    """The Hessian of root at the variables' current data: a NumPy array, entry
+    (i, j) = d^2 root / d x_i d x_j, in the order of ``variables`` (default: all of
+    root's variables, in topological order).
+
+    Numeric by default (forward over reverse, see the module); ``exact=True``
+    evaluates the closed form ``engine.hessian_expr`` instead (SymPy: small graphs)."""
+    if exact:
+        from engine.second import hessian_exact
+
+        return hessian_exact(root, variables)
+    return _Plan(root, variables, "hessian").hessian()
+
+
+class Curvature:
+    """The extreme eigenvalues of a Hessian and the learning rates they set.
+
+    For gradient descent x <- x - lr grad on a quadratic with Hessian H, each
+    eigen-direction is multiplied by (1 - lr λ) per step: it shrinks while
+    |1 - lr λ| < 1, that is lr < 2/λmax (``critical_rate``: above it the steepest
+    direction grows, and descent blows up); the slowest and the fastest direction
+    shrink at the same rate at lr = 2/(λmax + λmin) (``best_rate``, when H is
+    positive definite)."""
+
+    def __init__(self, largest, smallest, n, method, note, eigenvalues=None):
+        self.largest = float(largest)
+        self.smallest = float(smallest)
+        self.n = n
+        self.method = method
+        self.note = note
+        self.eigenvalues = eigenvalues
+
+    @property
+    def critical_rate(self):
+        """2 / λmax, None unless λmax > 0."""
+        return 2.0 / self.largest if self.largest > 0 else None
+
+    @property
+    def best_rate(self):
+        """2 / (λmax + λmin), None unless the Hessian is positive definite."""
+        return 2.0 / (self.largest + self.smallest) if self.smallest > 0 else None
+
+    @property
+    def positive_definite(self):
+        return self.smallest > 0
+
+    def __repr__(self):
+        def rate(r):
+            return "None" if r is None else f"{r:.6g}"
+
+        return (
+            f"Curvature(largest={self.largest:.6g}, smallest={self.smallest:.6g}, "
+            f"critical_rate={rate(self.critical_rate)}, best_rate={rate(self.best_rate)}, "
+            f"method={self.method!r})"
+        )
+
+
+def curvature(root, variables=None, exact_up_to=EXACT_UP_TO):
+    """The Hessian's extreme eigenvalues at the current data, with the critical and
+    best learning rates (``Curvature``). Exact for up to ``exact_up_to`` variables,
+    Lanczos on Hessian-vector products beyond; ``.note`` says which and why."""
+    plan = _Plan(root, variables, "curvature")
+    n = plan.n
+    if n <= exact_up_to:
+        H = plan.hessian()
+        eig = np.linalg.eigvalsh((H + H.T) / 2)
+        note = (
+            f"exact: all {n} eigenvalues of the {n}×{n} Hessian (forward-over-reverse "
+            f"sweeps, then eigvalsh), as n ≤ {exact_up_to}"
+        )
+        return Curvature(eig[-1], eig[0], n, "exact", note, eig)
+    top, bottom, steps = _lanczos(plan)
+    note = (
+        f"Lanczos: {steps} Hessian-vector products, as the {n}×{n} Hessian is too big "
+        f"to form (n > {exact_up_to}); the extremes converge first"
+    )
+    return Curvature(top, bottom, n, "lanczos", note)
+
+
+def _lanczos(plan, steps=120, tol=1e-10):
+    """The largest and smallest Ritz values of H after up to ``steps`` Lanczos
+    steps with full reorthogonalisation, stopped when both extremes have settled."""
+    n = plan.n
+    rng = np.random.default_rng(0)  # deterministic: the same graph, the same answer
+    q = rng.standard_normal(n)
+    Q = [q / np.linalg.norm(q)]
+    alphas, betas = [], []
+    last = None
+    for m in range(1, min(steps, n) + 1):
+        w = plan.product(Q[-1][:, None])[:, 0]
+        alphas.append(float(Q[-1] @ w))
+        Qm = np.array(Q)
+        w -= Qm.T @ (Qm @ w)
+        w -= Qm.T @ (Qm @ w)  # twice is enough (Kahan)
+        T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
+        theta = np.linalg.eigvalsh(T)
+        now = (theta[-1], theta[0])
+        beta = float(np.linalg.norm(w))
+        scale = max(abs(now[0]), abs(now[1]), 1e-300)
+        if beta <= 1e-12 * scale or (
+            last is not None and all(abs(a - b) <= tol * scale for a, b in zip(now, last))
+        ):
+            return now[0], now[1], m
+        last = now
+        betas.append(beta)
+        Q.append(w / beta)
+    return last[0], last[1], m if last else 0
+
+
+__all__ = ["Curvature", "curvature", "hessian", "hvp"]
