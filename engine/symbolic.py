@@ -371,9 +371,11 @@ def oracle(root, var):
 
 
 @functools.lru_cache(maxsize=1)
-def _namespace_functions():
-    """{SymPy function class: its float function}, read off the two math namespaces:
-    every name whose SymPy form is one function applied to its arguments."""
+def _namespace_names():
+    """{SymPy function class: (its name in the math namespaces, argument order)}, read
+    off the two namespaces: every name whose SymPy form is one function applied to
+    its arguments (``where``: the positions SymPy stores them in, None for Max and
+    Min, which take any number in any order)."""
     out = {}
     for name, num in vars(NUM).items():
         if not callable(num):
@@ -394,11 +396,34 @@ def _namespace_functions():
         if set(e.args) != set(xs) or len(e.args) != n:
             continue
         if issubclass(f, sympy.core.operations.LatticeOp):
-            out.setdefault(f, num)  # Max and Min: any number of arguments, any order
+            out.setdefault(f, (name, None))
         else:
-            where = [e.args.index(x) for x in xs]  # SymPy may store them reordered
-            out.setdefault(f, num if where == list(range(n)) else _reorder(num, where))
+            out.setdefault(f, (name, [e.args.index(x) for x in xs]))  # may be reordered
     return out
+
+
+def _in_namespace(m, name, where):
+    fn = getattr(m, name)
+    return fn if where is None or where == list(range(len(where))) else _reorder(fn, where)
+
+
+@functools.lru_cache(maxsize=1)
+def _namespace_functions():
+    """{SymPy function class: its float function} (see ``_namespace_names``)."""
+    return {f: _in_namespace(NUM, *nw) for f, nw in _namespace_names().items()}
+
+
+def lambdify_in(m, symbols, exprs):
+    """``f(*xs) -> [value per expr]`` computed with the math namespace ``m``'s own
+    functions (each SymPy function is m's function of that name, ``sqrt``, ``pi``
+    and ``E`` m's too): the same formulas over any namespace of the rule table, the
+    dual numbers of ``engine.dual`` included."""
+    module = {f.__name__: _in_namespace(m, *nw) for f, nw in _namespace_names().items()}
+    module.update(sqrt=m.sqrt, pi=m.pi, E=m.e)
+    # SymPy's plain printer names every function (``sign(x)``, ``Heaviside(x, 1/2)``);
+    # the code printers would inline math's own versions of some
+    printer = sympy.printing.str.StrPrinter({"full_prec": True})
+    return sympy.lambdify(symbols, list(exprs), modules=[module], printer=printer)
 
 
 def _reorder(num, where):

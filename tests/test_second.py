@@ -137,6 +137,7 @@ def test_hessian_matches_torch_and_differences_of_the_gradient(program):
     x0 = torch.tensor([v.data for v in leaves], dtype=torch.float64)
     T = torch.autograd.functional.hessian(_torch_function(root, leaves), x0).numpy()
     np.testing.assert_allclose(H, T, rtol=1e-9, atol=1e-10 * scale)
+    np.testing.assert_allclose(hessian(root, leaves, exact=True), H, rtol=1e-9, atol=1e-10 * scale)
 
     # central differences of backprop's gradient, column by column, Richardson-
     # extrapolated from h and h/2 so that the truncation error is O(h^4): these
@@ -258,18 +259,30 @@ def test_import_engine_stays_free_of_sympy_and_numpy():
     code = (
         "import sys, engine; from engine import Value; "
         "assert 'sympy' not in sys.modules and 'numpy' not in sys.modules; "
-        "engine.hessian; assert 'sympy' in sys.modules"
+        "engine.hessian, engine.hvp, engine.curvature; assert 'sympy' not in sys.modules; "
+        "engine.hessian_expr; assert 'sympy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_too_deep_for_sympy_is_a_sentence():
+def test_too_deep_for_sympy_is_a_sentence_and_the_numbers_need_no_sympy():
     x = Value(0.3, label="x")
     y = x
     for _ in range(3000):
         y = y.tanh()
     with pytest.raises(RecursionError, match="nested this deep"):
-        hessian(y, [x])
+        hessian(y, [x], exact=True)
+    # the numeric Hessian walks the graph iteratively: against central differences
+    # of backprop's gradient
+    h = 1e-5
+    grads = []
+    for at in (0.3 + h, 0.3 - h):
+        with vary(y, [x]) as f:
+            f(at)
+            y.zero_grad()
+            y.backward()
+            grads.append(x.grad)
+    assert hessian(y, [x])[0, 0] == pytest.approx((grads[0] - grads[1]) / (2 * h), rel=1e-5)
 
 
 def test_abs_of_what_sympy_cannot_prove_real():
