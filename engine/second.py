@@ -34,13 +34,14 @@ derivative's convention: relu''(0) = abs''(0) = 0, as PyTorch's double backward.
 for a Hessian changes nothing a user can see.
 """
 
+import math
 import weakref
 
 import sympy
 
 from engine.graph import EPOCH, topo_order, variables_of
 from engine.rules import DomainError
-from engine.symbolic import expr, grad_expr, lambdify_floats, symbol
+from engine.symbolic import expr, grad_expr, lambdify_floats, precisely, symbol
 
 _cache = weakref.WeakKeyDictionary()  # root -> {(epoch, variable ids): _Second}
 
@@ -66,11 +67,19 @@ class _Second:
             self._floats = lambdify_floats([symbol(v) for v in self.leaves], list(self.matrix))
         values = [v.data for v in self.leaves]
         try:
-            # a complex entry ((-8) ** 0.5 in Python) is as undefined as a ZeroDivision
-            H = np.array(self._floats(*values), dtype=float).reshape(self.n, self.n)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
-            raise DomainError(f"the Hessian is undefined at {values} ({e})") from None
+            floats = [_real(y) for y in self._floats(*values)]
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            floats = [math.nan] * self.n**2  # each entry again, precisely
+        floats = precisely(list(self.matrix), [symbol(v) for v in self.leaves], values, floats)
+        H = np.array(floats, dtype=float).reshape(self.n, self.n)
+        if not np.isfinite(H).all():
+            raise DomainError(f"the Hessian is undefined at {values}")
         return H
+
+
+def _real(y):
+    # a complex entry ((-8) ** 0.5 in Python) is as undefined as a ZeroDivision
+    return float(y) if isinstance(y, int | float) else math.nan
 
 
 def _kinks_as_steps(e):

@@ -455,6 +455,40 @@ def numeric_function(func, nargs):
     return _lambdified[key]
 
 
+PRECISE_DIGITS = 30
+
+
+def precisely(exprs, symbols, values, floats):
+    """``floats`` (one float per expression, as a float evaluator gave them) with each
+    entry that is inf or nan evaluated again by mpmath (SymPy's ``evalf``) at
+    ``PRECISE_DIGITS`` digits, whose exponent cannot overflow: a closed form such as
+    sigmoid'' = e^-x (e^-x - 1) / (1 + e^-x)^3 at x = -300 divides one overflowing
+    power by another in floats, where the value, 5.1e-131, is a float. An entry still
+    not finite stays nan (the value is undefined there, or beyond a float).
+
+    The one fallback for every evaluator of closed forms (``engine.hessian(...,
+    exact=True)``, the explorer's tapes)."""
+    out = list(floats)
+    at = None
+    for i, y in enumerate(out):
+        if isinstance(y, float) and y - y == 0.0:
+            continue
+        if at is None:
+            at = {s: sympy.Float(v, PRECISE_DIGITS) for s, v in zip(symbols, values)}
+        try:
+            # the numbers put in first: evalf(subs=...) reports an unresolved zero,
+            # 1 - tanh(u)^2 at u = 1e156, with an error bar as its value (-0.e+13)
+            z = sympy.sympify(exprs[i]).xreplace(at).evalf(PRECISE_DIGITS)
+            y = float(z) if z.is_real else _NAN
+        except (TypeError, ValueError, ArithmeticError):
+            y = _NAN
+        out[i] = y if y - y == 0.0 else _NAN
+    return out
+
+
+_NAN = float("nan")
+
+
 def lambdify_floats(symbols, exprs):
     """``f(*floats) -> [float per expr]``, with the namespaces' own float functions."""
     known = _namespace_functions()

@@ -11,12 +11,16 @@ float function the rule table's namespaces give it (``engine.numeric_function``)
 so a primitive added to the table, or at run time, is evaluated at the same speed.
 
 A failing operation (``log(-1)``, ``0**-1``, overflow) gives ``nan`` for that
-instruction and everything computed from it, never an exception.
+instruction and everything computed from it, never an exception. An output that
+comes out inf or nan is evaluated again at higher precision (mpmath, through
+``engine.symbolic.precisely``): a closed form that overflows in floats where its
+value is finite (sigmoid's derivative e^-x / (1 + e^-x)^2 below x = -709.8) gets its
+value; one that is undefined there stays nan.
 """
 
 import sympy
 
-from engine.symbolic import numeric_function
+from engine.symbolic import numeric_function, precisely
 
 _NAN = float("nan")
 
@@ -78,6 +82,7 @@ class Tape:
                 else:  # the rule table's own float function, or SymPy's for that one
                     index[e] = self._emit("call", (numeric_function(e.func, len(args)), args))
         self.outputs = [index[_as_expr(e)] for e in exprs]
+        self.exprs, self.symbols = [_as_expr(e) for e in exprs], list(symbols)
 
     def _emit(self, kind, payload):
         self.code.append((kind, payload))
@@ -105,7 +110,11 @@ class Tape:
                 except (ArithmeticError, ValueError):
                     r = _NAN
                 push(float(r) if isinstance(r, int | float) else _NAN)
-        return [vals[i] for i in self.outputs]
+        out = [vals[i] for i in self.outputs]
+        for y in out:
+            if y - y != 0.0:  # inf or nan: those outputs again, precisely
+                return precisely(self.exprs, self.symbols, values, out)
+        return out
 
 
 def compile_exprs(exprs, symbols):

@@ -161,12 +161,17 @@ def _mp_sigmoid(t):
     return 1 / (1 + mpmath.exp(-t))
 
 
-# second derivatives in mpmath at 50 digits: sigmoid'' = s (1 - s)(1 - 2 s),
-# softplus'' = sigmoid' = s (1 - s), tanh'' = -2 tanh (1 - tanh^2)
+def _mp_sigmoid_prime(t):
+    # e^-t / (1 + e^-t)^2: s (1 - s) without 1 - s, which 50 digits round to 0 at t = 400
+    return mpmath.exp(-t) / (1 + mpmath.exp(-t)) ** 2
+
+
+# second derivatives in mpmath at 50 digits: sigmoid'' = s' (1 - 2 s) with
+# 1 - 2 s = (e^-t - 1) / (1 + e^-t); softplus'' = sigmoid'; tanh'' = -2 tanh sech^2
 MP_SECOND = {
-    "sigmoid": lambda t: _mp_sigmoid(t) * (1 - _mp_sigmoid(t)) * (1 - 2 * _mp_sigmoid(t)),
-    "softplus": lambda t: _mp_sigmoid(t) * (1 - _mp_sigmoid(t)),
-    "tanh": lambda t: -2 * mpmath.tanh(t) * (1 - mpmath.tanh(t) ** 2),
+    "sigmoid": lambda t: _mp_sigmoid_prime(t) * (mpmath.exp(-t) - 1) / (1 + mpmath.exp(-t)),
+    "softplus": _mp_sigmoid_prime,
+    "tanh": lambda t: -2 * mpmath.tanh(t) * mpmath.sech(t) ** 2,
 }
 EXTREMES = [("sigmoid", -300.0), ("sigmoid", -745.0), ("sigmoid", -40.0), ("softplus", -400.0),
             ("softplus", 400.0), ("tanh", 5.0), ("tanh", -3.0)]  # fmt: skip
@@ -183,7 +188,9 @@ def test_extremes_are_finite_and_equal_mpmath(name, at):
     want = mp_second(name, at)
     got = hessian(getattr(x, name)(), [x])[0, 0]
     assert np.isfinite(got)
-    assert got == pytest.approx(want, rel=1e-9, abs=1e-300)
+    # the rule's partial s (1 - s) (as PyTorch's sigmoid backward) rounds where s
+    # rounds to 1: there its error is absolute, about 1e-16 (softplus at 400)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-300 if at < 0 else 1e-16)
 
 
 def test_tanh_of_cosh_far_out_is_finite():
@@ -242,3 +249,43 @@ def test_a_deep_chain_needs_no_recursion():
         y = y * 1.0 + 0.0
     y = y * y
     assert hvp(y, [x], [1.0])[0] == 2.0
+
+
+# -- closed forms evaluated stably: floats first, mpmath where they overflow --------
+@pytest.mark.parametrize("name, at", EXTREMES)
+def test_closed_form_hessian_at_the_extremes_equals_mpmath(name, at):
+    x = Value(at, label="x")
+    got = hessian(getattr(x, name)(), [x], exact=True)[0, 0]
+    assert got == pytest.approx(mp_second(name, at), rel=1e-9, abs=1e-300)
+
+
+def test_closed_form_of_tanh_of_cosh_far_out_is_finite():
+    x0, x1 = Value(0.3, label="x0"), Value(360.0, label="x1")
+    H = hessian((x0 + x1.cosh()).tanh(), [x0, x1], exact=True)
+    np.testing.assert_array_equal(H, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("at", [-709.0, -710.0, -745.0, -800.0])
+def test_a_tape_of_sigmoids_gradient_far_out_equals_mpmath(at):
+    from explorer.tape import Tape
+
+    x = Value(at, label="x")
+    y = x.sigmoid()
+    y.backward()
+    (got,) = Tape([x.grad_expr], [x.symbol])([at])
+    with mpmath.workdps(50):
+        s = _mp_sigmoid(mpmath.mpf(at))
+        want = float(s * (1 - s))
+    assert got == pytest.approx(want, rel=1e-12, abs=0)  # 0.0 below the subnormals
+    assert x.grad == pytest.approx(want, rel=1e-12, abs=0)
+
+
+def test_a_tape_keeps_nan_where_the_value_is_undefined():
+    from explorer.tape import Tape
+
+    x = sympy.Symbol("x", real=True)
+    assert Tape([sympy.log(x) + 1, x**2], [x])([-1.0])[0] != Tape([x], [x])([0.0])[0] + 1
+    got = Tape([sympy.log(x) + 1, sympy.exp(x) / sympy.exp(2 * x)], [x])([-1.0])
+    assert np.isnan(got[0]) and got[1] == pytest.approx(np.e)
+    got = Tape([sympy.exp(-x) / sympy.exp(-2 * x)], [x])([-800.0])  # e^-800: a float's 0
+    assert got == [pytest.approx(float(mpmath.exp(-800)), abs=0)]
