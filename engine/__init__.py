@@ -18,7 +18,7 @@ globals().update(FUNCTIONS)
 
 _SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
 _CLOSED = {"hessian_expr"}
-_NUMERIC = {"Curvature", "curvature", "hessian", "hvp"}
+_NUMERIC = {"Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"}
 
 
 def __getattr__(name):
@@ -40,6 +40,7 @@ def __getattr__(name):
 
 __all__ = [
     "RULES",
+    "SecondOrder",
     "FUNCTIONS",
     "Constant",
     "Curvature",
@@ -59,6 +60,7 @@ __all__ = [
     "oracle",
     "primitive",
     "recompute",
+    "second_and_third",
     "topo_order",
     "vary",
     *FUNCTIONS,

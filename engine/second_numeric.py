@@ -43,6 +43,8 @@ Hessian is too big to form and Lanczos iterates on Hessian-vector products
 (one sweep per step), which finds the extremes of the spectrum first.
 """
 
+import math
+
 import numpy as np
 
 from engine.dual import DUAL, Dual
@@ -53,11 +55,14 @@ BLOCK_BYTES = 64 * 2**20  # the tangents of one sweep: nodes x directions x 8 by
 EXACT_UP_TO = 2000  # curvature forms the whole Hessian up to this many variables
 
 
-class _Plan:
-    """root's graph, read once: its order, the chosen variables' positions, and for
-    every result node (position, rule, input positions, k)."""
+class SecondOrder:
+    """root's second order in ``variables``, prepared once for many calls: the graph
+    is read once (its order, the chosen variables' positions, each result node's rule
+    and inputs) and every call reads the nodes' current data, so a panel that moves
+    the variables keeps one. ``.hessian()``, ``.hvp(vector)``, ``.curvature()``: as
+    the functions of those names. The graph must keep its nodes (data may change)."""
 
-    def __init__(self, root, variables, what):
+    def __init__(self, root, variables=None, what="second order"):
         from engine.value import Value
 
         if not isinstance(root, Value):
@@ -151,12 +156,42 @@ class _Plan:
         return np.array([zero if dg[p] is None else dg[p] for p in self.where])
 
     def hessian(self):
+        """The n x n Hessian at the current data: ceil(n / block) sweeps."""
         n, k = self.n, self.block()
         H = np.empty((n, n))
         eye = np.eye(n)
         for j in range(0, n, k):
             H[:, j : j + k] = self.product(eye[:, j : j + k])
         return H
+
+    def hvp(self, vector):
+        """H v at the current data (v: n numbers, or n x k for k products at once)."""
+        v = _vector(self, vector)
+        V = v.reshape(self.n, -1)
+        out = np.empty_like(V)
+        k = self.block()
+        for j in range(0, V.shape[1], k):
+            out[:, j : j + k] = self.product(V[:, j : j + k])
+        return out.reshape(v.shape)
+
+    def curvature(self, exact_up_to=None):
+        """The Hessian's extreme eigenvalues at the current data (``Curvature``)."""
+        n = self.n
+        exact_up_to = EXACT_UP_TO if exact_up_to is None else exact_up_to
+        if n <= exact_up_to:
+            H = self.hessian()
+            eig = np.linalg.eigvalsh((H + H.T) / 2)
+            note = (
+                f"exact: all {n} eigenvalues of the {n}×{n} Hessian (forward-over-reverse "
+                f"sweeps, then eigvalsh), as n ≤ {exact_up_to}"
+            )
+            return Curvature(eig[-1], eig[0], n, "exact", note, eig)
+        top, bottom, steps = _lanczos(self)
+        note = (
+            f"Lanczos: {steps} Hessian-vector products, as the {n}×{n} Hessian is too big "
+            f"to form (n > {exact_up_to}); the extremes converge first"
+        )
+        return Curvature(top, bottom, n, "lanczos", note)
 
 
 def _vector(plan, vector):
@@ -178,14 +213,7 @@ def hvp(root, variables, vector):
     """H v: the Hessian of root (in the ``variables``, at their current data) times
     ``vector`` (n numbers, or an n x k array for k products at once), without
     forming H. A NumPy array of the vector's shape."""
-    plan = _Plan(root, variables, "hvp")
-    v = _vector(plan, vector)
-    V = v.reshape(plan.n, -1)
-    out = np.empty_like(V)
-    k = plan.block()
-    for j in range(0, V.shape[1], k):
-        out[:, j : j + k] = plan.product(V[:, j : j + k])
-    return out.reshape(v.shape)
+    return SecondOrder(root, variables, "hvp").hvp(vector)
 
 
 def hessian(root, variables=None, exact=False):
@@ -199,7 +227,44 @@ def hessian(root, variables=None, exact=False):
         from engine.second import hessian_exact
 
         return hessian_exact(root, variables)
-    return _Plan(root, variables, "hessian").hessian()
+    return SecondOrder(root, variables, "hessian").hessian()
+
+
+def curvature(root, variables=None, exact_up_to=None):
+    """The Hessian's extreme eigenvalues at the current data, with the critical and
+    best learning rates (``Curvature``). Exact for up to ``exact_up_to`` variables
+    (default ``EXACT_UP_TO``), Lanczos on Hessian-vector products beyond; ``.note``
+    says which and why."""
+    return SecondOrder(root, variables, "curvature").curvature(exact_up_to)
+
+
+def second_and_third(root, var):
+    """(f'', f''') of root in the one variable ``var`` at its current data, for the
+    step-size panel's error models. f'' is exact (the sweep); f''' is the central
+    difference of that exact f'', Richardson-extrapolated from the steps h and h/2
+    (h = 1e-3 max(1, |x|)): its error is O(h^4) times f's fifth derivative plus a
+    rounding of about 1e-10 |f''|, ample for a model that f''' only scales. nan
+    where one is undefined (x^1.5 at 0 has no f''). The variable's data is restored."""
+    from engine.graph import vary
+
+    plan = SecondOrder(root, [var], "second_and_third")
+    x = var.data
+    try:
+        d2 = float(plan.hessian()[0, 0])
+    except DomainError:
+        return math.nan, math.nan
+    h = 1e-3 * max(1.0, abs(x))
+    try:
+        with vary(root, [var]) as move:
+
+            def d2_at(at):
+                move(at)
+                return float(plan.hessian()[0, 0])
+
+            diffs = [(d2_at(x + s) - d2_at(x - s)) / (2 * s) for s in (h, h / 2)]
+    except DomainError:
+        return d2, math.nan
+    return d2, (4 * diffs[1] - diffs[0]) / 3
 
 
 class Curvature:
@@ -245,28 +310,6 @@ class Curvature:
         )
 
 
-def curvature(root, variables=None, exact_up_to=EXACT_UP_TO):
-    """The Hessian's extreme eigenvalues at the current data, with the critical and
-    best learning rates (``Curvature``). Exact for up to ``exact_up_to`` variables,
-    Lanczos on Hessian-vector products beyond; ``.note`` says which and why."""
-    plan = _Plan(root, variables, "curvature")
-    n = plan.n
-    if n <= exact_up_to:
-        H = plan.hessian()
-        eig = np.linalg.eigvalsh((H + H.T) / 2)
-        note = (
-            f"exact: all {n} eigenvalues of the {n}×{n} Hessian (forward-over-reverse "
-            f"sweeps, then eigvalsh), as n ≤ {exact_up_to}"
-        )
-        return Curvature(eig[-1], eig[0], n, "exact", note, eig)
-    top, bottom, steps = _lanczos(plan)
-    note = (
-        f"Lanczos: {steps} Hessian-vector products, as the {n}×{n} Hessian is too big "
-        f"to form (n > {exact_up_to}); the extremes converge first"
-    )
-    return Curvature(top, bottom, n, "lanczos", note)
-
-
 def _lanczos(plan, steps=120, tol=1e-10):
     """The largest and smallest Ritz values of H after up to ``steps`` Lanczos
     steps with full reorthogonalisation, stopped when both extremes have settled."""
@@ -297,4 +340,4 @@ def _lanczos(plan, steps=120, tol=1e-10):
     return last[0], last[1], m if last else 0
 
 
-__all__ = ["Curvature", "curvature", "hessian", "hvp"]
+__all__ = ["Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"]
