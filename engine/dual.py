@@ -41,16 +41,27 @@ class Dual:
         return f"Dual({self.val!r}, {self.tan!r})"
 
     # -- the operators are the rule table's ---------------------------------
+    # (with a plain number, + and * take a short path: the rules' partials there are
+    # 1 and the number, so the tangent is the same or scaled; tests/test_second_numeric
+    # holds the short path to the rules' on random graphs)
     def __add__(self, other):
+        if (type(other) is float or type(other) is int) and FAST[0]:
+            return Dual(self.val + other, self.tan)
         return _apply(_ADD, self, other)
 
     def __radd__(self, other):
+        if (type(other) is float or type(other) is int) and FAST[0]:
+            return Dual(other + self.val, self.tan)
         return _apply(_ADD, other, self)
 
     def __mul__(self, other):
+        if (type(other) is float or type(other) is int) and FAST[0]:
+            return Dual(self.val * other, None if self.tan is None else self.tan * other)
         return _apply(_MUL, self, other)
 
     def __rmul__(self, other):
+        if (type(other) is float or type(other) is int) and FAST[0]:
+            return Dual(other * self.val, None if self.tan is None else other * self.tan)
         return _apply(_MUL, other, self)
 
     def __neg__(self):
@@ -96,6 +107,7 @@ class Dual:
 
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
+FAST = [True]  # the short paths, here and in engine.second_numeric (False: the rules' only)
 
 
 def _val(x):

@@ -47,12 +47,18 @@ import math
 
 import numpy as np
 
-from engine.dual import DUAL, Dual
+from engine.dual import DUAL, FAST, Dual
 from engine.graph import inputs_of, topo_order, variables_of
-from engine.rules import NUM, DomainError
+from engine.rules import NUM, RULES, DomainError
 
 BLOCK_BYTES = 64 * 2**20  # the tangents of one sweep: nodes x directions x 8 bytes
 EXACT_UP_TO = 2000  # curvature forms the whole Hessian up to this many variables
+SCALAR_UP_TO = 2  # directions: up to this many, a sweep each with float tangents
+# The fast path: + and * (most of any graph) skip the dual numbers, their partials'
+# tangents being known (d(a*b)/da = b, whose tangent is b's; + has constant partials).
+# A test holds it equal to the dual-number path on random graphs (FAST[0] = False).
+_ADD, _MUL = RULES["+"], RULES["*"]
+_ONES = ((1.0, None), (1.0, None))
 
 
 class SecondOrder:
@@ -96,23 +102,34 @@ class SecondOrder:
         return max(1, min(self.n, BLOCK_BYTES // (8 * len(self.order))))
 
     def product(self, V):
-        """H V for an n x k array V, in one forward and one reverse sweep."""
+        """H V for an n x k array V, in one forward and one reverse sweep; a sweep
+        per column for one or two columns, whose tangents are then plain floats (the
+        same code: a float is a row of one), a NumPy call's overhead saved per node."""
         data = [v.data for v in self.order]
+        V = np.ascontiguousarray(V, dtype=float)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                HV = self._sweep(data, np.ascontiguousarray(V, dtype=float))
+                if V.shape[1] <= SCALAR_UP_TO:
+                    cols = [self._sweep(data, V[:, j].tolist(), 0.0) for j in range(V.shape[1])]
+                    HV = np.array(cols, dtype=float).reshape(V.shape[1], self.n).T
+                else:
+                    HV = np.array(self._sweep(data, V, np.zeros(V.shape[1])))
         except (ArithmeticError, ValueError) as e:
-            at = ", ".join(f"{v.data:g}" for v in self.chosen[:6])
-            more = ", ..." if self.n > 6 else ""
             raise DomainError(
-                f"{self.what}: the Hessian is undefined at ({at}{more}): {e}"
+                f"{self.what}: the Hessian is undefined at {self._at()}: {e}"
             ) from None
         if not np.isfinite(HV).all():
-            raise DomainError(f"{self.what}: overflow: a second derivative is beyond a float")
+            raise DomainError(
+                f"{self.what}: the Hessian is undefined at {self._at()}: a second derivative "
+                "overflows a float"
+            )
         return HV
 
-    def _sweep(self, data, V):
-        k = V.shape[1]
+    def _at(self):
+        at = ", ".join(f"{v.data:g}" for v in self.chosen[:6])
+        return f"({at}{', ...' if self.n > 6 else ''})"
+
+    def _sweep(self, data, V, zero):
         tan = [None] * len(data)
         for i, p in enumerate(self.where):
             tan[p] = V[i]
@@ -138,22 +155,25 @@ class SecondOrder:
             dg[p] = None  # no longer needed: free it
             if gv == 0.0 and dgv is None:
                 continue
-            args = [Dual(data[i], tan[i]) for i in ins]
-            if kk is not None:
-                args.append(kk)
-            for P, i in zip(rule.partials(DUAL, Dual(data[p], tan[p]), *args), ins):
-                if type(P) is Dual:
-                    pv, pt = P.val, P.tan
-                else:
-                    pv, pt = P, None
+            if rule is _MUL and FAST[0]:  # partials (b, a): their tangents are b's, a's
+                a, b = ins
+                pp = ((data[b], tan[b]), (data[a], tan[a]))
+            elif rule is _ADD and FAST[0]:  # partials (1, 1): constants
+                pp = _ONES
+            else:  # the rule's partials over dual numbers: values and tangents
+                args = [Dual(data[i], tan[i]) for i in ins]
+                if kk is not None:
+                    args.append(kk)
+                ps = rule.partials(DUAL, Dual(data[p], tan[p]), *args)
+                pp = [(P.val, P.tan) if type(P) is Dual else (P, None) for P in ps]
+            for (pv, pt), i in zip(pp, ins):
                 g[i] += pv * gv
                 t = dgv * pv if dgv is not None and pv != 0 else None
                 if pt is not None and gv != 0.0:
                     t = gv * pt if t is None else t + gv * pt
                 if t is not None:
                     dg[i] = t if dg[i] is None else dg[i] + t
-        zero = np.zeros(k)
-        return np.array([zero if dg[p] is None else dg[p] for p in self.where])
+        return [zero if dg[p] is None else dg[p] for p in self.where]
 
     def hessian(self):
         """The n x n Hessian at the current data: ceil(n / block) sweeps."""
@@ -163,6 +183,19 @@ class SecondOrder:
         for j in range(0, n, k):
             H[:, j : j + k] = self.product(eye[:, j : j + k])
         return H
+
+    def along(self, d):
+        """d^T H d at the current data, d a list of n floats: one sweep with float
+        tangents and no checks of d (the descent panel's second-order prediction
+        at every step)."""
+        data = [v.data for v in self.order]
+        try:
+            Hd = self._sweep(data, d, 0.0)
+        except (ArithmeticError, ValueError) as e:
+            raise DomainError(
+                f"{self.what}: the Hessian is undefined at {self._at()}: {e}"
+            ) from None
+        return math.fsum(a * b for a, b in zip(d, Hd))
 
     def hvp(self, vector):
         """H v at the current data (v: n numbers, or n x k for k products at once)."""

@@ -289,3 +289,23 @@ def test_a_tape_keeps_nan_where_the_value_is_undefined():
     assert np.isnan(got[0]) and got[1] == pytest.approx(np.e)
     got = Tape([sympy.exp(-x) / sympy.exp(-2 * x)], [x])([-800.0])  # e^-800: a float's 0
     assert got == [pytest.approx(float(mpmath.exp(-800)), abs=0)]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs)
+def test_the_short_paths_equal_the_rules_own(program):
+    """+ and * skip the dual numbers in the sweep (and in Dual's operators with a
+    number): the same Hessian as the rules' partials evaluated over duals."""
+    from engine.dual import FAST
+
+    values, steps = program
+    root, leaves = _build(values, steps)
+    if not leaves:
+        return
+    fast = hessian(root, leaves)
+    FAST[0] = False
+    try:
+        reference = hessian(root, leaves)
+    finally:
+        FAST[0] = True
+    np.testing.assert_allclose(fast, reference, rtol=1e-14, atol=1e-300)
