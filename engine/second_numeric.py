@@ -275,8 +275,9 @@ def second_and_third(root, var):
     """(f'', f''') of root in the one variable ``var`` at its current data, for the
     step-size panel's error models. f'' is exact (the sweep); f''' is the central
     difference of that exact f'', Richardson-extrapolated from the steps h and h/2
-    (h = 1e-3 max(1, |x|)): its error is O(h^4) times f's fifth derivative plus a
-    rounding of about 1e-10 |f''|, ample for a model that f''' only scales. nan
+    (h = 1e-3 min(1, |x|), or 1e-3 at 0): its error is O(h^4) times f's fifth
+    derivative plus a rounding of about 1e-13 |f''| / h, ample for a model that f'''
+    only scales. nan
     where one is undefined (x^1.5 at 0 has no f''). The variable's data is restored."""
     from engine.graph import vary
 
@@ -286,7 +287,7 @@ def second_and_third(root, var):
         d2 = float(plan.hessian()[0, 0])
     except DomainError:
         return math.nan, math.nan
-    h = 1e-3 * max(1.0, abs(x))
+    h = 1e-3 * min(1.0, abs(x)) if x != 0 else 1e-3  # inside a log's or a sqrt's domain
     try:
         with vary(root, [var]) as move:
 
