@@ -309,3 +309,30 @@ def test_the_short_paths_equal_the_rules_own(program):
     finally:
         FAST[0] = True
     np.testing.assert_allclose(fast, reference, rtol=1e-14, atol=1e-300)
+
+
+def test_a_networks_fused_twin_has_the_same_second_order():
+    model, loss, _ = chapter14()
+    twin = model.with_graph(fused=True)
+    assert twin.parameters() == model.parameters()  # the same Values, not copies
+    fused = sum((twin(x) - y) ** 2 for x, y in zip(LECTURE_XS, LECTURE_YS))
+    assert len(topo_order(fused)) < len(topo_order(loss)) / 2
+    assert fused.data == pytest.approx(loss.data, rel=1e-14)
+    np.testing.assert_allclose(
+        hessian(fused, model.parameters()), hessian(loss, model.parameters()), rtol=1e-10,
+        atol=1e-12,
+    )  # fmt: skip
+    assert not any(n.fused for layer in model.layers for n in layer.neurons)
+
+
+def test_second_and_third_equal_sympys():
+    x = Value(0.7, label="x")
+    f = (x * x).sin() * x.exp()
+    s = sympy.Symbol("x")
+    e = sympy.sin(s**2) * sympy.exp(s)
+    d2, d3 = engine.second_and_third(f, x)
+    assert d2 == pytest.approx(float(sympy.diff(e, s, 2).subs(s, 0.7)), rel=1e-12)
+    assert d3 == pytest.approx(float(sympy.diff(e, s, 3).subs(s, 0.7)), rel=1e-9)
+    assert x.data == 0.7
+    y = Value(0.0, label="y")
+    assert np.isnan(engine.second_and_third(y**1.5, y)).all()  # undefined at 0
