@@ -20,7 +20,8 @@ fast.install()  # the measured fast paths over the reference definitions (engine
 
 _SYMBOLIC = {"chain_expr", "exact", "expr_with", "grad_expr", "local_partials", "numeric_function"}
 _SYMBOLIC |= {"oracle"}
-_SECOND = {"hessian", "hessian_expr"}
+_CLOSED = {"hessian_expr"}
+_NUMERIC = {"Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"}
 
 
 def __getattr__(name):
@@ -29,34 +30,43 @@ def __getattr__(name):
         import engine.symbolic
 
         return getattr(engine.symbolic, name)
-    if name in _SECOND:  # SymPy too, and NumPy for the numbers
+    if name in _CLOSED:  # SymPy too, and NumPy for the numbers
         import engine.second
 
         return getattr(engine.second, name)
+    if name in _NUMERIC:  # NumPy only
+        import engine.second_numeric
+
+        return getattr(engine.second_numeric, name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
 __all__ = [
     "RULES",
+    "SecondOrder",
     "FUNCTIONS",
     "Constant",
+    "Curvature",
     "DomainError",
     "Value",
     "affine",
     "backward_order",
     "backward_step",
     "chain_expr",
+    "curvature",
     "exact",
     "expr_with",
     "grad_expr",
     "hessian",
     "hessian_expr",
+    "hvp",
     "local_partials",
     "numeric_function",
     "node",
     "oracle",
     "primitive",
     "recompute",
+    "second_and_third",
     "topo_order",
     "vary",
     *FUNCTIONS,

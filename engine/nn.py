@@ -19,6 +19,7 @@ Parameters carry readable labels, so formulas read ``w_{1,0,2}`` (layer 1,
 neuron 0, input 2) and ``b_{1,0}``.
 """
 
+import copy
 import operator
 import random
 
@@ -111,6 +112,21 @@ class MLP(Module):
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def with_graph(self, fused=True):
+        """The same network on the same parameter Values (not copies), building the
+        graph of a call with fused neuron sums (``fused=True``) or micrograd's: a
+        loss's second order (``engine.curvature``) on the 8-times-smaller fused graph
+        gives the numbers of the network the user trains."""
+        twin = copy.copy(self)
+        twin.layers = []
+        for layer in self.layers:
+            layer = copy.copy(layer)
+            layer.neurons = [copy.copy(n) for n in layer.neurons]
+            for n in layer.neurons:
+                n.fused = fused
+            twin.layers.append(layer)
+        return twin
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -8,7 +8,9 @@
 and the formula (m = SYM). The partials:
 
 - not given: derived by SymPy from the symbolic forward, once, at registration,
-  and turned into float functions then (backward never calls SymPy);
+  and turned into float functions then (backward never calls SymPy), and into
+  functions of any other namespace on its first use (the dual numbers that give
+  second derivatives: ``engine.hvp``, ``engine.hessian``);
 - given, ``partials(m, out, *xs) -> (d out/d x for each x)``: checked at
   registration against SymPy's derivative of the forward: proven equal by
   simplification where SymPy can, else compared at 100 random points of the
@@ -84,7 +86,7 @@ def primitive(name, forward, partials=None):
     import sympy
 
     from engine.functions import add
-    from engine.symbolic import lambdify_floats
+    from engine.symbolic import lambdify_floats, lambdify_in
 
     _check_name(name)
     n = _arity(forward)
@@ -100,11 +102,16 @@ def primitive(name, forward, partials=None):
     fast = lambdify_floats(xs, derived)
 
     if partials is None:
+        other = {}  # namespace id -> the derived partials written with its functions
 
         def rule_partials(m, out_, *args):
             if m is NUM:
                 return fast(*args)
-            return [d.xreplace(dict(zip(xs, args))) for d in derived]
+            if m is SYM:
+                return [d.xreplace(dict(zip(xs, args))) for d in derived]
+            if id(m) not in other:  # the dual numbers of second order, ...
+                other[id(m)] = lambdify_in(m, xs, derived)
+            return other[id(m)](*args)
 
     else:
         _verify(name, forward, partials, out, xs, derived, fast)

@@ -294,7 +294,9 @@ TABLE = [
     ),
     function(
         "logaddexp",
-        lambda m, out, a, b: (m.exp(a - out), m.exp(b - out)),
+        # e^a / (e^a + e^b) = sigmoid(a - b): finite in floats, closed form included,
+        # where e^(a - out) with out = log(e^a + e^b) written out overflows
+        lambda m, out, a, b: (m.sigmoid(a - b), m.sigmoid(b - a)),
         arity=2,
         num=_logaddexp,
         sym=lambda m, a, b: m.log(m.exp(a) + m.exp(b)),
@@ -304,7 +306,8 @@ TABLE = [
     ),
     function(
         "logaddexp2",
-        lambda m, out, a, b: (2 ** (a - out), 2 ** (b - out)),
+        # 2^a / (2^a + 2^b) = sigmoid((a - b) ln 2), stable as logaddexp's
+        lambda m, out, a, b: (m.sigmoid((a - b) * m.log(2)), m.sigmoid((b - a) * m.log(2))),
         arity=2,
         num=_logaddexp2,
         sym=lambda m, a, b: m.log(2**a + 2**b) / m.log(2),

@@ -18,9 +18,9 @@ partials twice (a symbolic forward-over-reverse sweep) because
   ones users add at run time. ``diff`` gets them from the first ones for free.
 
 For the panels' sizes (one to a few variables) the cost is a few ``diff`` calls;
-``hessian`` compiles the entries once per graph and evaluates them at the current
-data in microseconds. (A Hessian-vector product for large graphs is not offered:
-nothing here needs one yet.)
+``hessian_exact`` compiles the entries once per graph and evaluates them at the
+current data in microseconds. The numbers at network scale (Hessian-vector
+products, Hessians, curvature) come without SymPy from ``engine.second_numeric``.
 
 **Kinks.** The first derivative takes PyTorch's subgradient at a kink (relu'(0) =
 0, abs'(0) = 0, 1/2 each at a tie of max/min), a step function in the variables.
@@ -33,13 +33,14 @@ root it is given (``grad_expr(root, v)``): no ``backward()`` is run and no node'
 ``grad`` is touched, so asking for a Hessian changes nothing a user can see.
 """
 
+import math
 import weakref
 
 import sympy
 
 from engine.graph import EPOCH, topo_order, variables_of
 from engine.rules import DomainError
-from engine.symbolic import diff, expr, grad_expr, lambdify_floats, symbol
+from engine.symbolic import diff, expr, grad_expr, lambdify_floats, precisely, symbol
 
 _cache = weakref.WeakKeyDictionary()  # root -> {(epoch, variable ids): _Second}
 
@@ -65,11 +66,19 @@ class _Second:
             self._floats = lambdify_floats([symbol(v) for v in self.leaves], list(self.matrix))
         values = [v.data for v in self.leaves]
         try:
-            # a complex entry ((-8) ** 0.5 in Python) is as undefined as a ZeroDivision
-            H = np.array(self._floats(*values), dtype=float).reshape(self.n, self.n)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
-            raise DomainError(f"the Hessian is undefined at {values} ({e})") from None
+            floats = [_real(y) for y in self._floats(*values)]
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            floats = [math.nan] * self.n**2  # each entry again, precisely
+        floats = precisely(list(self.matrix), [symbol(v) for v in self.leaves], values, floats)
+        H = np.array(floats, dtype=float).reshape(self.n, self.n)
+        if not np.isfinite(H).all():
+            raise DomainError(f"the Hessian is undefined at {values}")
         return H
+
+
+def _real(y):
+    # a complex entry ((-8) ** 0.5 in Python) is as undefined as a ZeroDivision
+    return float(y) if isinstance(y, int | float) else math.nan
 
 
 def _kinks_as_steps(e):
@@ -144,7 +153,9 @@ def hessian_expr(root, variables=None):
     return _second(root, variables).matrix.copy()
 
 
-def hessian(root, variables=None):
-    """The Hessian of root at the variables' current data: a NumPy array, entry
-    (i, j) = d^2 root / d x_i d x_j, in the order of ``variables``."""
+def hessian_exact(root, variables=None):
+    """The closed-form Hessian evaluated at the variables' current data: a NumPy
+    array, entry (i, j) = d^2 root / d x_i d x_j, in the order of ``variables``.
+    ``engine.hessian(root, variables, exact=True)``; the numeric ``engine.hessian``
+    needs no SymPy and scales to networks."""
     return _second(root, variables).at_data()

@@ -11,12 +11,18 @@ float function the rule table's namespaces give it (``engine.numeric_function``)
 so a primitive added to the table, or at run time, is evaluated at the same speed.
 
 A failing operation (``log(-1)``, ``0**-1``, overflow) gives ``nan`` for that
-instruction and everything computed from it, never an exception.
+instruction and everything computed from it, never an exception. An output that
+comes out inf or nan is evaluated again at higher precision (mpmath, through
+``engine.symbolic.precisely``): a closed form that overflows in floats where its
+value is finite (sigmoid's derivative e^-x / (1 + e^-x)^2 below x = -709.8) gets its
+value; one that is undefined there stays nan.
 """
+
+import math
 
 import sympy
 
-from engine.symbolic import numeric_function
+from engine.symbolic import numeric_function, precisely
 
 _NAN = float("nan")
 
@@ -78,6 +84,7 @@ class Tape:
                 else:  # the rule table's own float function, or SymPy's for that one
                     index[e] = self._emit("call", (numeric_function(e.func, len(args)), args))
         self.outputs = [index[_as_expr(e)] for e in exprs]
+        self.exprs, self.symbols = [_as_expr(e) for e in exprs], list(symbols)
 
     def _emit(self, kind, payload):
         self.code.append((kind, payload))
@@ -105,7 +112,25 @@ class Tape:
                 except (ArithmeticError, ValueError):
                     r = _NAN
                 push(float(r) if isinstance(r, int | float) else _NAN)
-        return [vals[i] for i in self.outputs]
+        out = [vals[i] for i in self.outputs]
+        if math.isfinite(sum(vals)):  # one pass in C: nothing overflowed on the way
+            return out
+        # an output computed through an inf or nan may be finite and wrong (2^-inf = 0
+        # where 2^x / (2^x0 + 2^x) is 1): every such output again, precisely
+        redo = [k for k, i in enumerate(self.outputs) if self._tainted(vals)[i]]
+        return precisely(self.exprs, self.symbols, values, out, redo)
+
+    def _tainted(self, vals):
+        """For each instruction: did an inf or nan reach it (its own or an input's)?"""
+        bad = []
+        for (kind, p), v in zip(self.code, vals):
+            hit = v - v != 0.0
+            if not hit and kind in ("add", "mul"):
+                hit = any(bad[i] for i in p)
+            elif not hit and kind == "call":
+                hit = any(bad[i] for i in p[1])
+            bad.append(hit)
+        return bad
 
 
 def compile_exprs(exprs, symbols):

@@ -16,7 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from torch_twin import TORCH
 
 import engine
-from engine import FUNCTIONS, RULES, DomainError, Value, affine, hessian, hessian_expr, vary
+from engine import (
+    FUNCTIONS,
+    RULES,
+    DomainError,
+    Value,
+    affine,
+    hessian,
+    hessian_expr,
+    topo_order,
+    vary,
+)
 from engine.graph import rule_args
 from engine.rules import BUILTIN
 from engine.symbolic import diff
@@ -112,6 +122,22 @@ def _gradient(root, leaves, at):
         return np.array([v.grad for v in leaves])
 
 
+def _jumps_between(root, leaves, j, at, h, v):
+    """Does node v's jump (its rule's pole, a step of floor or mod) lie between the
+    points a difference of column j reads?"""
+    sides = set()
+    for d in (-h, h):
+        x = list(at)
+        x[j] += d
+        with vary(root, leaves) as f:
+            f(*x)
+            p = v.pole_value()
+            sides.add(p is None or p > 0)
+            if p == 0:
+                return True
+    return len(sides) > 1
+
+
 programs = st.tuples(
     st.lists(st.floats(-1.5, 1.5).map(lambda x: round(x, 3)), min_size=1, max_size=3),
     st.lists(
@@ -138,6 +164,7 @@ def test_hessian_matches_torch_and_differences_of_the_gradient(program):
     x0 = torch.tensor([v.data for v in leaves], dtype=torch.float64)
     T = torch.autograd.functional.hessian(_torch_function(root, leaves), x0).numpy()
     np.testing.assert_allclose(H, T, rtol=1e-9, atol=1e-10 * scale)
+    np.testing.assert_allclose(hessian(root, leaves, exact=True), H, rtol=1e-9, atol=1e-10 * scale)
 
     # central differences of backprop's gradient, column by column, Richardson-
     # extrapolated from h and h/2 so that the truncation error is O(h^4): these
@@ -150,12 +177,15 @@ def test_hessian_matches_torch_and_differences_of_the_gradient(program):
         down[j] -= h
         return (_gradient(root, leaves, up) - _gradient(root, leaves, down)) / (2 * h)
 
+    jumps = [v for v in topo_order(root) if v.rule is not None and v.rule.jump]
     for j in range(len(leaves)):
         h = 1e-4 * max(1.0, abs(at[j]))
         try:
             col = (4 * column(j, h / 2) - column(j, h)) / 3
         except DomainError:
             continue
+        if any(_jumps_between(root, leaves, j, at, h, v) for v in jumps):
+            continue  # the difference stepped across a jump (floor, mod): no slope there
         np.testing.assert_allclose(H[:, j], col, rtol=1e-4, atol=1e-5 * scale)
     assert [v.data for v in leaves] == at  # vary put everything back
 
@@ -166,6 +196,12 @@ def test_hessian_expr_equals_sympy_hessian_of_the_expression(program):
     values, steps = program
     root, leaves = _build(values, steps)
     if not leaves:
+        return
+    # on a kink whose second derivative is infinite (hypot at its origin) there is no
+    # Hessian to compare; relu's, abs's and max's take the first derivative's convention
+    flat = ("ReLU", "abs", "maximum", "minimum")
+    if any(v.rule is not None and v.rule.name not in flat and v.kink_value() == 0
+           for v in topo_order(root)):  # fmt: skip
         return
     syms = [v.symbol for v in leaves]
     # sympy.diff twice (engine.symbolic.diff: floor's, sign's and Mod's derivatives
@@ -263,18 +299,30 @@ def test_import_engine_stays_free_of_sympy_and_numpy():
     code = (
         "import sys, engine; from engine import Value; "
         "assert 'sympy' not in sys.modules and 'numpy' not in sys.modules; "
-        "engine.hessian; assert 'sympy' in sys.modules"
+        "engine.hessian, engine.hvp, engine.curvature; assert 'sympy' not in sys.modules; "
+        "engine.hessian_expr; assert 'sympy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_too_deep_for_sympy_is_a_sentence():
+def test_too_deep_for_sympy_is_a_sentence_and_the_numbers_need_no_sympy():
     x = Value(0.3, label="x")
     y = x
     for _ in range(3000):
         y = y.tanh()
     with pytest.raises(RecursionError, match="nested this deep"):
-        hessian(y, [x])
+        hessian(y, [x], exact=True)
+    # the numeric Hessian walks the graph iteratively: against central differences
+    # of backprop's gradient
+    h = 1e-5
+    grads = []
+    for at in (0.3 + h, 0.3 - h):
+        with vary(y, [x]) as f:
+            f(at)
+            y.zero_grad()
+            y.backward()
+            grads.append(x.grad)
+    assert hessian(y, [x])[0, 0] == pytest.approx((grads[0] - grads[1]) / (2 * h), rel=1e-5)
 
 
 def test_abs_of_what_sympy_cannot_prove_real():

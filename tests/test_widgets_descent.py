@@ -134,10 +134,17 @@ def test_bowl_rates_are_two_over_the_eigenvalues():
     assert p.diverged and "diverging" in p.summary.value
 
 
-def test_not_positive_definite_has_no_rate_and_says_why(example1):
+def test_not_positive_definite_has_no_best_rate_and_says_why(example1):
+    import numpy as np
+
     p = Descent(example1["L"], lr=0.01, steps=1, ascent=True)
-    assert p.critical_rate is None and p.best_rate is None
-    assert "saddle" in p.rate_note and "no safe rate" in p.rate_marks.value
+    # a saddle: 2/λmax (of -H, ascent) still bounds the rate; there is no best rate
+    top = np.linalg.eigvalsh(-p.H0)[-1]
+    assert p.best_rate is None and p.critical_rate == pytest.approx(2 / top)
+    assert "saddle" in p.rate_note and "no best rate" in p.rate_marks.value
+    concave = descent("-(x**2) - y**2", start={"x": 1, "y": 1})
+    assert concave.critical_rate is None and concave.best_rate is None
+    assert "concave" in concave.rate_note and "no safe rate" in concave.rate_marks.value
 
 
 def test_a_non_quadratic_gets_a_local_estimate():

@@ -123,12 +123,12 @@ def test_the_quadratic_has_no_central_best_h_and_says_so():
         ("log(x)", 2.0, math.log(2), -1 / 4, 2 / 8),
     ],
 )
-def test_h_star_from_the_closed_forms_and_the_measured_v_near_it(text, x, f, d2, d3):
+def test_h_star_from_the_derivatives_and_the_measured_v_near_it(text, x, f, d2, d3):
     p = step_size(text, x=x)
     assert p.fx == pytest.approx(f, rel=1e-14)
     assert p.d2 == pytest.approx(d2, rel=1e-12)
-    if d3 is not None:
-        assert p.d3 == pytest.approx(d3, rel=1e-12)
+    if d3 is not None:  # the Richardson difference of the exact f'': about 1e-11 off
+        assert p.d3 == pytest.approx(d3, rel=1e-10)
     assert p.h_star["forward"] == pytest.approx(2 * math.sqrt(EPS * abs(f) / abs(d2)), rel=1e-9)
     hc = (3 * EPS * abs(p.fx) / abs(p.d3)) ** (1 / 3)
     assert p.h_star["central"] == pytest.approx(hc, rel=1e-9)

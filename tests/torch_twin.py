@@ -43,3 +43,22 @@ class _Twin:
 
 
 TORCH = _Twin()
+
+
+def mlp_twin(model):
+    """A PyTorch function of a flat float64 tensor of ``model.parameters()`` (in their
+    order: per neuron its weights, then its bias) computing the model on a batch
+    ``X`` (samples x inputs): the engine's MLP, vectorised, for Hessians of losses."""
+    shapes = [(len(layer.neurons), len(layer.neurons[0].w)) for layer in model.layers]
+    acts = [layer.neurons[0].act for layer in model.layers]
+
+    def forward(flat, X):
+        h, at = X, 0
+        for (rows, cols), act in zip(shapes, acts):
+            block = flat[at : at + rows * (cols + 1)].reshape(rows, cols + 1)
+            at += rows * (cols + 1)
+            h = h @ block[:, :cols].T + block[:, cols]
+            h = torch.relu(h) if act == "relu" else torch.tanh(h) if act == "tanh" else h
+        return h[:, 0]
+
+    return forward

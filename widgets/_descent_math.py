@@ -36,8 +36,11 @@ MAX_SOLVE = 4  # variables: polynomial systems in more of them can make solve cr
 
 
 def rates(H, ascent=False):
-    """(critical, best, why): 2 / l_max and 2 / (l_max + l_min) of the Hessian
-    (of -f for ascent), or (None, None, the reason) when it is not positive definite."""
+    """(critical, best, why): 2 / l_max and 2 / (l_max + l_min) of the Hessian (of -f
+    for ascent). The critical rate needs only l_max > 0: past it a step along the
+    most curved direction overshoots by more than it moves, on any Hessian (a
+    network's loss has a saddle's). The best rate needs a positive definite one;
+    ``why`` says what is missing, "" when nothing is."""
     H = -H if ascent else H
     eig = np.linalg.eigvalsh(H)
     lo, hi = float(eig[0]), float(eig[-1])
@@ -51,6 +54,9 @@ def rates(H, ascent=False):
             f"eigenvalues from {lo:.3g} to {hi:.3g}: {shape} there, so its quadratic has no "
             f"{goal} and no rate converges on it"
         )
+        if hi > 0:
+            why += "; 2/λmax still bounds the rate along the most curved direction"
+            return 2 / hi, None, why
         return None, None, why
     return 2 / hi, 2 / (hi + lo), ""
 
@@ -73,6 +79,13 @@ class LineSearch:
 
     def __init__(self, f, syms, others, f_floats):
         self.n, self.f_floats = len(syms), f_floats
+        if f is None:  # no closed form (a network's loss): the numeric search
+            self.kind, self.coeffs = "numeric", None
+            self.what = (
+                "exact line search, numeric: f(x + t d) evaluated by the graph itself, t "
+                "found by doubling then golden-section search"
+            )
+            return
         t = sympy.Dummy("t", real=True)
         ds = sympy.symbols(f"_d0:{len(syms)}", real=True)
         self.kind, self.coeffs = "numeric", None
@@ -89,12 +102,19 @@ class LineSearch:
             "found by doubling then golden-section search"
         )
 
-    def step(self, x, d, rest, sign):
-        """t > 0 minimising sign * f(x + t d) (sign -1: maximising), or None."""
+    @classmethod
+    def numeric(cls, n):
+        """The numeric search, for f given at each step (``step(..., f=...)``)."""
+        return cls(None, [None] * n, [], None)
+
+    def step(self, x, d, rest, sign, f=None):
+        """t > 0 minimising sign * f(x + t d) (sign -1: maximising), or None. ``f``:
+        ``f(*x, *rest) -> [value]`` in place of the closed form's float function."""
+        f_floats = self.f_floats if f is None else f
 
         def phi(t):
             try:
-                v = self.f_floats(*[a + t * b for a, b in zip(x, d)], *rest)[0]
+                v = f_floats(*[a + t * b for a, b in zip(x, d)], *rest)[0]
             except (ValueError, ZeroDivisionError, OverflowError):
                 return math.inf
             return sign * v if math.isfinite(v) else math.inf
@@ -239,16 +259,20 @@ def verdict(traj, optimum, ascent, stopped):
     return False, ""
 
 
-def optima(root, variables):
+def optima(root, variables, symbolic=True):
     """{'min': ..., 'max': ..., 'why': ...}: the closed-form stationary points of f
-    (other variables held at their values) that are a local minimum / maximum."""
+    (other variables held at their values) that are a local minimum / maximum.
+    ``symbolic=False``: the graph is too large for its closed form: none is tried."""
     out = {"min": None, "max": None, "why": ""}
+    if len(variables) > MAX_SOLVE:
+        out["why"] = f"more than {MAX_SOLVE} variables: solve is not tried"
+        return out
+    if not symbolic:
+        out["why"] = "the graph is too large for its closed form: solve is not tried"
+        return out
     syms = [v.symbol for v in variables]
     held = {v.symbol: sympy.Rational(v.data) for v in variables_of(root) if v not in variables}
     f = sympy.sympify(root.expr).xreplace(held)
-    if len(syms) > MAX_SOLVE:
-        out["why"] = f"more than {MAX_SOLVE} variables: solve is not tried"
-        return out
     if not f.is_polynomial(*syms):
         out["why"] = "f is not a polynomial in the variables: solve is only tried on those"
         return out

@@ -17,7 +17,11 @@ when its Hessian is definite the right way) when f is a polynomial in the
 chosen variables; other functions get no closed-form optimum.
 
 Each step's f and gradient are backprop's (``vary`` sets the point, ``backward()``
-the gradient); the Hessian is ``engine.hessian_expr``, compiled once.
+the gradient); the Hessian and its products with a step are numeric
+(``engine.SecondOrder``: forward over reverse, no SymPy), so the panel takes a
+network's loss in any number of variables. Closed forms (f's formula for the
+pictures and the line search, the optimum) are used only on graphs of at most
+``SYMBOLIC_NODES`` nodes; on larger ones f is evaluated by the graph itself.
 """
 
 import html
@@ -27,7 +31,7 @@ import ipywidgets as W
 import numpy as np
 import sympy
 
-from engine import DomainError, Value, hessian, hessian_expr, vary
+from engine import DomainError, SecondOrder, Value, topo_order, vary
 from engine.symbolic import lambdify_floats
 from widgets._common import Panel, error_html, image, num
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
@@ -36,6 +40,7 @@ from widgets._target import lecture_f, resolve, variables_of
 
 RATE_RANGE = (1e-5, 10.0)
 MAX_STEPS = 1000
+SYMBOLIC_NODES = 200  # past this many nodes, f's closed form is not built
 
 
 def _check_args(lr, steps, method):
@@ -106,39 +111,51 @@ class Descent(Panel):
                 self.table,
             ]
         )
-        self.optima = optima(self.root, self.vars)
+        self.optima = optima(self.root, self.vars, self.symbolic)
         for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
 
     # -- the closed forms, compiled once ---------------------------------------
     def _compile(self):
-        """f and the Hessian over the chosen variables as float functions of all the
-        graph's variables (the others held at their data); the rates at the start."""
+        """The numeric second order over the chosen variables, the rates at the start,
+        and, on a small graph, f as a float function of all the graph's variables
+        (the others held at their data)."""
         leaves = variables_of(self.root)
         chosen = {id(v) for v in self.vars}
         self._others = [v for v in leaves if id(v) not in chosen]
-        syms = [v.symbol for v in self.vars]
-        rest = [v.symbol for v in self._others]
-        self._f_expr = sympy.sympify(self.root.expr)
-        self._H_expr = hessian_expr(self.root, self.vars)
-        self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
-        self._H_floats = lambdify_floats([*syms, *rest], list(self._H_expr))
+        self._second = SecondOrder(self.root, self.vars, "descent")
+        self.nodes = len(topo_order(self.root))
+        self.symbolic = self.nodes <= SYMBOLIC_NODES
         self._line = None  # built when the line search is first chosen
-        self.quadratic = is_quadratic(self._f_expr, syms)
+        self._f_expr = self._f_floats = None
+        self.quadratic = False
+        if self.symbolic:
+            syms = [v.symbol for v in self.vars]
+            rest = [v.symbol for v in self._others]
+            self._f_expr = sympy.sympify(self.root.expr)
+            self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
+            self.quadratic = is_quadratic(self._f_expr, syms)
         try:
-            self.H0 = hessian(self.root, self.vars)
+            self.H0 = self._second.hessian()
         except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
             self.H0, self._no_h0 = None, str(e)
 
     def _hessian_at(self, x):
-        """The Hessian at x (nan where its closed form is undefined: a prediction only)."""
-        n = len(x)
+        """The Hessian at x, where the graph's data is now (nan where it is undefined:
+        a prediction only)."""
         try:
-            flat = self._H_floats(*x, *[v.data for v in self._others])
-        except (ValueError, ZeroDivisionError, OverflowError):
-            return np.full((n, n), np.nan)
-        return np.array(flat, dtype=float).reshape(n, n)
+            return self._second.hessian()
+        except DomainError:
+            return np.full((len(x), len(x)), np.nan)
+
+    def _curve_along(self, d):
+        """d^T H d at the graph's current data, by one Hessian-vector product (nan
+        where the second derivative is undefined)."""
+        try:
+            return self._second.along(d.tolist())
+        except DomainError:
+            return math.nan
 
     def _rates(self, ascent):
         if self.H0 is None:
@@ -160,11 +177,17 @@ class Descent(Panel):
         sign = 1.0 if ascent else -1.0
         rest = [v.data for v in self._others]
         if method == "line search" and self._line is None:
-            syms = [v.symbol for v in self.vars]
-            self._line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
-                                    self._f_floats)  # fmt: skip
+            if self.symbolic:
+                syms = [v.symbol for v in self.vars]
+                self._line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
+                                        self._f_floats)  # fmt: skip
+            else:
+                self._line = LineSearch.numeric(len(self.vars))
         traj, stopped, velocity = [], None, [0.0] * len(self.vars)
+        n = len(self.vars)
         with vary(self.root, self.vars) as at:
+            # f by the graph itself, for the line search where there is no closed form
+            by_graph = None if self.symbolic else (lambda *a: [at(*a[:n])])
             x = list(self.start)
             for k in range(steps + 1):
                 try:
@@ -184,14 +207,13 @@ class Descent(Panel):
                     break
                 if k == steps:
                     break
-                H = self._hessian_at(x)
                 if method == "gradient":
                     dx = [sign * lr * g for g in grad]
                 elif method == "momentum":
                     velocity = [BETA * u + sign * lr * g for u, g in zip(velocity, grad)]
                     dx = list(velocity)
                 elif method == "line search":
-                    t = self._line.step(x, [sign * g for g in grad], rest, -sign)
+                    t = self._line.step(x, [sign * g for g in grad], rest, -sign, f=by_graph)
                     if t is None:
                         better = "raises" if ascent else "lowers"
                         stopped = (f"step {k}: converged, or no bound: no t > 0 {better} f "
@@ -202,6 +224,7 @@ class Descent(Panel):
                     dx = [sign * t * g for g in grad]
                 else:
                     try:
+                        H = self._hessian_at(x)
                         dx = [float(d) for d in -np.linalg.solve(H, np.array(grad))]
                     except np.linalg.LinAlgError:
                         stopped = f"step {k}: the Hessian is singular: no Newton step"
@@ -210,7 +233,11 @@ class Descent(Panel):
                 point["predicted"] = first
                 d = np.array(dx)
                 with np.errstate(all="ignore"):  # a diverging run: inf is the right answer
-                    point["predicted2"] = first + 0.5 * float(d @ H @ d)
+                    if method == "newton":  # H is at hand
+                        curve = float(d @ H @ d)
+                    else:
+                        curve = self._curve_along(d) if np.isfinite(d).all() else math.inf
+                    point["predicted2"] = first + 0.5 * curve
                 x = [float(a + b) for a, b in zip(x, dx)]
                 if not all(map(math.isfinite, x)):
                     stopped = f"step {k + 1}: the numbers left the floats (diverged)"
@@ -273,6 +300,11 @@ class Descent(Panel):
         )
         if self.critical_rate is None:
             line = f"no safe rate from the Hessian: {self.rate_note}"
+        elif self.best_rate is None:
+            line = (
+                f"critical rate 2/λmax = {self.critical_rate:.4g} (beyond it gradient steps "
+                f"along the most curved direction grow), no best rate: {self.rate_note}"
+            )
         else:
             line = (
                 f"critical rate 2/λmax = {self.critical_rate:.4g} (beyond it gradient steps on "
@@ -343,9 +375,13 @@ class Descent(Panel):
         )
 
     def f_at(self, x):
-        """f at the chosen variables' values x (closed form; nan outside its domain)."""
+        """f at the chosen variables' values x (closed form on a small graph, else the
+        graph's own forward; nan outside its domain)."""
         try:
-            return self._f_floats(*x, *[v.data for v in self._others])[0]
+            if self._f_floats is not None:
+                return self._f_floats(*x, *[v.data for v in self._others])[0]
+            with vary(self.root, self.vars) as at:
+                return at(*x)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError):
             return math.nan
 

@@ -42,7 +42,6 @@ from widgets._target import resolve, variables_of
 
 MAX_DRAWN = 500  # nodes: past this a drawing is unreadable, and slow
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
-MAX_TAYLOR = 8  # variables: the Hessian has n^2 closed forms, built once per panel
 
 
 def css_name(label):
@@ -358,10 +357,9 @@ def nudge(target, **kwargs):
 
 def taylor_start(root, variables):
     """(f, gradient, Hessian) at the current data, or a sentence saying why the
-    second order is not offered. Call after ``backward()``."""
+    second order is not offered. Call after ``backward()``. The Hessian is numeric
+    (``engine.hessian``: forward over reverse, no SymPy), for any number of variables."""
     start = (root.data, [v.data for v in variables], [v.grad for v in variables])
-    if len(variables) > MAX_TAYLOR:
-        return start + (f"not shown past {MAX_TAYLOR} variables (n² Hessian formulas)",)
     try:
         return start + (hessian(root, variables),)
     except (DomainError, ValueError, TypeError) as e:

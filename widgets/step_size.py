@@ -14,9 +14,11 @@ eps = 2^-52 (float64's machine epsilon):
 
 Truncation falls as h shrinks and round-off grows, so on a log-log plot each error
 is a V whose bottom is near h*: about 1e-8 for the forward difference and 1e-5
-for the central one when f and its derivatives are of order 1. f'' and f''' come
-from the closed forms (``engine.hessian_expr``, differentiated once more for
-f'''), evaluated at x to 30 digits, as is the reference derivative (``grad_expr``).
+for the central one when f and its derivatives are of order 1. f'' and f''' are
+numeric (``engine.second_and_third``: f'' exact by forward over reverse, f''' the
+Richardson-extrapolated difference of that exact f''), so a network's loss works
+as well as a toy; the reference derivative is the closed form (``grad_expr``),
+evaluated at x to 30 digits.
 
 Where f''(x) = 0 or f'''(x) = 0 (any quadratic has f''' = 0) the model's truncation
 term vanishes: the difference is exact up to round-off, its error only falls as h
@@ -31,7 +33,7 @@ import numpy as np
 import sympy
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from engine import DomainError, hessian_expr, vary
+from engine import DomainError, second_and_third, vary
 from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import evaluate, lecture_f, point, resolve
 
@@ -104,10 +106,6 @@ class StepSize(Panel):
             self.var.data = float(x)
         self.root.forward()  # the graph as the user left it may be stale
         self.x0 = self.var.data
-        f2 = hessian_expr(self.root, [self.var])[0, 0]
-        self._d_exprs = (f2, sympy.diff(f2, self.var.symbol).replace(
-            lambda a: isinstance(a, sympy.DiracDelta), lambda a: sympy.Integer(0)
-        ))  # fmt: skip
 
         self.h = W.FloatLogSlider(
             value=h, base=10, min=-12, max=0, step=0.1, description="h",
@@ -192,7 +190,7 @@ class StepSize(Panel):
         at = point(self.root)
         self.exact = evaluate(self.var.grad_expr, at)
         self.fx = self.root.data
-        self.d2, self.d3 = (_value(e, at) for e in self._d_exprs)
+        self.d2, self.d3 = second_and_third(self.root, self.var)
         self.models = error_models(self.fx, self.d2, self.d3)
         self.h_star = {k: optimal_h(m) for k, m in self.models.items()}
         f, x = _latex(self.root), _latex(self.var)
@@ -350,16 +348,6 @@ class StepSize(Panel):
         self._legend = self._fig.legend(*self._legend_ax.get_legend_handles_labels(),
                                         loc="lower center", ncol=3, fontsize=8)  # fmt: skip
         return png(self._fig)
-
-
-def _value(e, at):
-    """A derivative's closed form at the point; nan where it has no finite value
-    (x^1.5 has f''' = 3 / (8 sqrt(x)), infinite at 0)."""
-    try:
-        v = evaluate(e, at)
-    except (TypeError, ValueError, ZeroDivisionError):  # SymPy's zoo and nan
-        return float("nan")
-    return v if np.isfinite(v) else float("nan")
 
 
 def _best(errors, width=7):

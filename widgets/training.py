@@ -23,6 +23,16 @@ They compute the same numbers in the same order for the forward pass, so their
 losses agree to rounding in the gradients' sums (about 1e-12 after a hundred steps;
 the tests hold them to that): only the time differs.
 
+**The critical rate.** Gradient descent on a quadratic with Hessian H is stable
+only while lr < 2/λmax (λmax the largest eigenvalue of H: past it the steepest
+direction's error grows by |1 - lr λmax| > 1 a step). The panel measures λmax of
+the current loss (``engine.curvature``, on the fused graph of the same
+parameters: the same numbers, a graph 8 times smaller) when a network is made,
+while it trains (every ``CURVATURE_EVERY`` s) and after a run; the status line
+shows the rate beside 2/λmax, ``.critical_rate`` holds it, and ``.rate_note``
+says before a run when the chosen rate is above it. On a loss that is not a
+quadratic it is a local statement: the curvature changes as the network learns.
+
 Run (the button) trains in a background thread, so the kernel stays free to hear
 Stop and the page keeps moving: the status line every ``STATUS_EVERY`` s, the loss
 curve and the boundary every ``REDRAW_EVERY`` s. ``run()`` trains in the caller's
@@ -38,15 +48,17 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from engine import Value, demo
+from engine import Value, curvature, demo
 from engine.compile import compile_value_and_grad
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
+from explorer.rates import rate_note
 from widgets._common import INK, MUTED, Panel, figure, image, num, png, row, status_html
 
 ALPHA = 1e-4
 REDRAW_EVERY = 1.0  # seconds between pictures while a run goes on (one costs ~0.2 s)
 STATUS_EVERY = 0.2  # seconds between status lines: about what a reader can follow
+CURVATURE_EVERY = 3.0  # seconds between measurements of λmax while a run goes on
 DATASETS = ("moons", "lecture")
 GRAPHS = {
     "micrograd": "micrograd's graph: a node per operation (the lecture's)",
@@ -114,6 +126,8 @@ class Training(Panel):
         )  # fmt: skip
         self.status = W.Label(layout=W.Layout(max_width="100%"))
         self.status.add_class("ade-train-status")
+        self.rate_check = W.HTML()
+        self.rate_check.add_class("ade-train-rate")
         self.same = W.HTML(f'<span style="color:{MUTED};font-size:12px">{SAME}</span>')
         self.timing = W.HTML()
         self.timing.add_class("ade-train-timing")
@@ -121,6 +135,7 @@ class Training(Panel):
         self.widget = W.VBox(
             [
                 row([self.lr, self.steps, self.decay]),
+                self.rate_check,
                 row([self.graph]),
                 self.same,
                 row([self.run_button, self.stop_button, self.reset_button, self.progress]),
@@ -136,6 +151,7 @@ class Training(Panel):
         self.stop_button.on_click(lambda _: self.stop())
         self.reset_button.on_click(lambda _: self.reset())
         self.graph.observe(lambda _: self.reset(), names="value")
+        self.lr.observe(lambda _: self._show_rate(), names="value")
         self.reset()
 
     # -- the model -----------------------------------------------------------
@@ -153,13 +169,16 @@ class Training(Panel):
         self.loss, self.accuracy = self._loss_and_accuracy()
         self.progress.value = 0
         self.timing.value = ""
+        self.measure_curvature()
         self._show()
 
-    def _loss(self):
-        """(loss Value, accuracy): the dataset's loss graph, built afresh (the lecture's way)."""
+    def _loss(self, model=None):
+        """(loss Value, accuracy): the dataset's loss graph, built afresh (the lecture's
+        way), by ``model`` (default the panel's)."""
+        model = model or self.model
         if self.dataset == "moons":  # micrograd's max-margin loss, engine.demo's one copy
-            return demo.svm_loss(self.model, self.X, self.y, ALPHA)
-        scores = [self.model([Value(float(v)) for v in x]) for x in self.X]
+            return demo.svm_loss(model, self.X, self.y, ALPHA)
+        scores = [model([Value(float(v)) for v in x]) for x in self.X]
         loss = sum((s - float(yi)) ** 2 for yi, s in zip(self.y, scores))
         acc = float(np.mean([(s.data > 0) == (yi > 0) for yi, s in zip(self.y, scores)]))
         return loss, acc
@@ -242,6 +261,30 @@ class Training(Panel):
         self.losses.append(loss)
         return loss
 
+    # -- the critical rate ----------------------------------------------------
+    def measure_curvature(self):
+        """λmax (and λmin) of the loss at the current parameters: ``.curvature``."""
+        loss, _ = self._loss(self.model.with_graph(fused=True))
+        self.curvature = curvature(loss, self.params)
+        self._show_rate()
+        return self.curvature
+
+    @property
+    def critical_rate(self):
+        """2/λmax of the loss at the parameters of the last measurement (None
+        unless λmax > 0): gradient steps above it grow along the steepest direction."""
+        return self.curvature.critical_rate
+
+    @property
+    def rate_too_high(self):
+        """The chosen (starting) rate is above the critical rate."""
+        c = self.critical_rate
+        return c is not None and float(self.lr.value) > c
+
+    def _show_rate(self):
+        kind, self.rate_note = rate_note(float(self.lr.value), self.curvature)
+        self.rate_check.value = status_html(self.rate_note, kind, "ade-train-rate-note")
+
     # -- running -------------------------------------------------------------
     @property
     def running(self):
@@ -285,7 +328,8 @@ class Training(Panel):
         self._stop.clear()
         self._set_running(True)
         self.progress.max, self.progress.value = n, 0
-        started = drawn = shown = time.monotonic()
+        self._show_rate()  # said before the first step, with the rate chosen
+        started = drawn = shown = measured = time.monotonic()
         collecting = gc.isenabled()
         # Values hold no reference cycles, so reference counting frees every graph;
         # the cyclic collector would only rescan the live nodes (a third of the time).
@@ -302,6 +346,9 @@ class Training(Panel):
                 if now - drawn > REDRAW_EVERY and done < n:
                     self.progress.value = done
                     self.loss, self.accuracy = self._loss_and_accuracy()
+                    if now - measured > CURVATURE_EVERY:
+                        self.measure_curvature()
+                        measured = time.monotonic()
                     self._show()
                     drawn = shown = time.monotonic()
                 elif now - shown > STATUS_EVERY:
@@ -309,6 +356,7 @@ class Training(Panel):
                     self._status(running=True)
                     shown = now
             self.loss, self.accuracy = self._loss_and_accuracy()
+            self.measure_curvature()
         finally:
             if collecting:
                 gc.enable()
@@ -344,7 +392,10 @@ class Training(Panel):
                 ax.yaxis.set_minor_formatter(NullFormatter())  # mathtext labels crowd it
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
-        ax.set_title("loss", fontsize=10, y=1.0)  # fixed: auto placement is slow
+        c = self.critical_rate
+        crit = f", critical 2/λmax {c:.3g}" if c is not None else ""
+        # fixed placement: auto placement is slow
+        ax.set_title(f"loss (rate {float(self.lr.value):.3g}{crit})", fontsize=10, y=1.0)
         if self.X.shape[1] == 2:
             if boundary or self.boundary is None:
                 self.boundary = self.scores_on_grid()
@@ -377,9 +428,11 @@ class Training(Panel):
             head = f"running, step {k} of {self.progress.max}: loss {num(self.losses[-1], 5)}"
         else:
             head = f"after {k} steps: loss {num(self.loss, 5)}"
+        c = self.critical_rate
+        crit = f", critical rate 2/λmax {c:.3g}" if c is not None else ""
         self.status.value = (
             f"{head}, accuracy {100 * self.accuracy:.0f}% ({len(self.y)} samples, "
-            f"{len(self.params)} parameters)"
+            f"{len(self.params)} parameters); rate {float(self.lr.value):.3g}{crit}"
         )
 
 

@@ -5,9 +5,10 @@
 # with a small step h, `(f(x + h) - f(x)) / h`; in chapter 5 and onwards the
 # parameters move by a step of size `rate * grad`. How small should h be, and how
 # large the rate? Both answers come from second (and third) derivatives, and the
-# engine gives those in closed form: `engine.hessian_expr(root, variables)` is the
-# gradient of the reverse sweep differentiated once more, `engine.hessian` its
-# numbers at the current data.
+# engine gives those two ways: in closed form, `engine.hessian_expr(root, variables)`
+# is the gradient of the reverse sweep differentiated once more; in numbers,
+# `engine.hessian` runs the rule table's partials over dual numbers (forward over
+# reverse, no SymPy), which scales to a network's loss (chapter 14's notebook).
 
 # %%
 import math
