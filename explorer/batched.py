@@ -110,8 +110,9 @@ class Probe:
     probe's coordinate x as ``base + coef (x - x0)``; a single node is set to x
     itself (``vary``'s exact value, not x0 + (x - x0))."""
 
-    def __init__(self, nodes, coefs, x0, first, at_kink, noise):
+    def __init__(self, nodes, coefs, x0, first, at_kink, noise, along=False):
         self.nodes, self.coefs, self.x0 = nodes, coefs, x0
+        self.along = along  # a direction: x0 = 0 is the distance moved along it
         self.first = first  # the first node after which the graph may move
         self.at_kink, self.noise = at_kink, noise
         self.step = None  # the first step, set by first_steps
@@ -119,7 +120,7 @@ class Probe:
         self.evaluations = 0
 
     def values(self, x, base):
-        if len(self.nodes) == 1:
+        if not self.along:
             return [x]
         return [base[i] + c * (x - self.x0) for i, c in zip(self.nodes, self.coefs)]
 
@@ -183,14 +184,15 @@ class BatchGraph:
         their own rounding (|x_i| eps, magnified by u_i d f/d x_i) joins the noise."""
         own = sum(abs(c * self.base[i] * g) for i, c, g in zip(nodes, u, grads))
         first = min(nodes)
-        return Probe(nodes, u, 0.0, first, self.last_zero >= first, self.tail[first] + own)
+        noise = self.tail[first] + own
+        return Probe(nodes, u, 0.0, first, self.last_zero >= first, noise, along=True)
 
     # -- the first steps: one forward-mode sweep for every probe ---------------------
     def first_steps(self, probes, h):
         """Each probe's ``first_step``: ``h max(1, |x0|)`` (a direction: the largest
         |x_i| it moves), bounded by every scaled node's scale / |d node/d x|."""
         for p in probes:
-            size = max(abs(self.base[i]) for i in p.nodes) if len(p.nodes) > 1 else abs(p.x0)
+            size = max(abs(self.base[i]) for i in p.nodes) if p.along else abs(p.x0)
             p.step = h * max(1.0, size)
         if not any(r is not None and r.scale is not None for r in self.rules):
             return

@@ -31,6 +31,7 @@ it skipped and why (``report.skipped``), decided by sizes, never by waiting.
 """
 
 import math
+import random
 import weakref
 
 import sympy
@@ -41,6 +42,7 @@ from explorer._common import (
     MAX_CHAIN,
     MAX_ORACLE_DEPTH,
     MAX_SYMBOLIC,
+    backward_root,
     depth,
     graph,
     name_of,
@@ -48,13 +50,15 @@ from explorer._common import (
     symbolic_budget,
     tree_sizes,
 )
-from explorer.difference import EVALUATIONS, difference
-from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, verdict
+from explorer.batched import differences
+from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, Direction, verdict
 from explorer.tape import compile_exprs
 from explorer.target import resolve_with_grads
 
 MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit
-MAX_FD_WORK = 2_000_000  # node evaluations for the finite differences, about 2 s
+# node evaluations for the finite differences (a batched pass over n nodes at c points
+# counts n c): micrograd's moons loss, 537 variables, takes about 150 million
+MAX_FD_WORK = 1_000_000_000
 FLOOR_EXACT = 1e-8
 EPS = 2.0**-52
 
@@ -176,32 +180,48 @@ def _why(e):
 
 
 def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
-    """A difference per target while the budget of node evaluations lasts: a
-    difference usually takes 4 forward passes, up to ``EVALUATIONS`` where it must
-    shrink its step. Past the budget, an evenly spread sample, and the report says so."""
+    """A difference per target, all of them from batched evaluations of the graph
+    (``explorer.batched``: one pass per step size, each difference's own search),
+    and the whole gradient's along a random direction (a ``Direction``, or None).
+    The budget counts node evaluations, a pass over n nodes at c points being n c:
+    past it, an evenly spread sample of the targets, and the report says so."""
     budget = limits["max_fd_work"]
+    variables = [v for v in order if v.is_variable and backward_root(v) is root]
     chosen = targets
-    if 4 * len(order) * len(targets) > budget:
-        k = max(1, budget // (4 * len(order)))
+    per = 4 * len(order)  # a first batch costs 4 points per target over the graph
+    if per * (len(targets) + 1) > budget:
+        k = max(1, budget // per - 1)
         picks = sorted({round(j * (len(targets) - 1) / max(1, k - 1)) for j in range(k)})
         chosen = [targets[j] for j in picks]
-    out, spent = {}, 0
-    for v in chosen:
-        if spent + EVALUATIONS * len(order) > budget and out:
-            break
-        try:
-            d = out[index[v]] = difference(root, v, order[index[v] + 1 :], h)
-            spent += d.evaluations * (len(order) - index[v])
-        except DomainError as e:
-            notes[index[v]] = f"no finite difference: {e}"
-            spent += EVALUATIONS * (len(order) - index[v])
-    if len(out) + len(notes) < len(targets):
+    u = _direction(len(variables))
+    found, along, _ = differences(order, index, chosen, h, (variables, u) if variables else None)
+    out = {}
+    for i, d in found.items():
+        if isinstance(d, DomainError):
+            notes[i] = f"no finite difference: {d}"
+        else:
+            out[i] = d
+    if len(chosen) < len(targets):
         skipped["finite_diff"] = (
-            f"computed for {len(out)} of {len(targets)} nodes only: each needs 4 to "
-            f"{EVALUATIONS} passes over up to {len(order):,} nodes (limit {budget:,} node "
-            "evaluations); pass nodes=[...] to choose which, or max_fd_work="
+            f"computed for {len(chosen)} of {len(targets)} nodes only: a batch of 4 points "
+            f"per node over {len(order):,} nodes is {per * (len(targets) + 1):,} node "
+            f"evaluations (limit {budget:,}); pass nodes=[...] to choose which, or max_fd_work="
         )
-    return out
+    direction = None
+    if variables:
+        dot = math.fsum(c * v.grad for c, v in zip(u, variables))
+        direction = Direction(len(variables), DIRECTION_SEED, dot, along)
+    return out, direction
+
+
+DIRECTION_SEED = 0
+
+
+def _direction(n):
+    """u: a random ±1 on each variable, the same every time (a fixed seed), so a
+    report can be reproduced; every entry of size 1 moves each variable by the step."""
+    rng = random.Random(DIRECTION_SEED)
+    return [rng.choice((-1.0, 1.0)) for _ in range(n)]
 
 
 def _gradient_sizes(order):
@@ -267,8 +287,8 @@ def check(
     )
     closed, oracle = _symbolic(root, order, index, plan, targets, variables, skipped, limits)
     sizes = _gradient_sizes(order)
-    fd = (
-        {}
+    fd, direction = (
+        ({}, None)
         if custom
         else _finite_diffs(root, order, index, targets, float(h), skipped, notes, limits)
     )
@@ -322,4 +342,6 @@ def check(
         )
     if left_out:
         skipped["rows"] = f"{left_out} of {len(targets)} nodes had nothing to compare with"
-    return CheckReport(rows, skipped, root.data, name_of(root), float(h))
+    return CheckReport(
+        rows, skipped, root.data, name_of(root), float(h), checked=len(targets), direction=direction
+    )

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.graph
+import explorer.batched
 from engine import DomainError, Value, topo_order
 from engine.data import LECTURE_XS, LECTURE_YS, make_moons
 from engine.nn import MLP
@@ -130,18 +130,18 @@ def test_leaves_restored_when_an_evaluation_raises(monkeypatch):
     leaves = {v: v.data for v in topo_order(o) if v.is_variable}
     everything = {v: v.data for v in topo_order(o)}
     calls = []
-    real_recompute = engine.graph.recompute
+    real_vectorised = explorer.batched.vectorised
 
-    def failing_recompute(nodes):
+    def failing_vectorised(*args):
         calls.append(1)
-        if len(calls) == 3:  # in the middle of the finite differences
+        if len(calls) == 3:  # in the middle of the batched finite differences
             raise KeyboardInterrupt
-        return real_recompute(nodes)
+        return real_vectorised(*args)
 
-    monkeypatch.setattr(engine.graph, "recompute", failing_recompute)
+    monkeypatch.setattr(explorer.batched, "vectorised", failing_vectorised)
     with pytest.raises(KeyboardInterrupt):
         check(o)
-    monkeypatch.setattr(engine.graph, "recompute", real_recompute)
+    monkeypatch.setattr(explorer.batched, "vectorised", real_vectorised)
     assert {v: v.data for v in leaves} == leaves
     assert {v: v.data for v in topo_order(o)} == everything
 
