@@ -16,6 +16,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 import weakref
 
 from engine.rules import NUM, DomainError
@@ -88,15 +89,36 @@ def topo_order(root):
             return order
 
 
+# {node: how many backward() passes its grad holds}, for the nodes whose grad was
+# not zero when a backward() began (it adds to what an earlier one left): the
+# lecture's chapter 14 bug, forgetting zero_grad(). Weak: it keeps no node alive.
+PASSES = weakref.WeakKeyDictionary()
+_GRAD = operator.attrgetter("grad")
+
+
 def seed(root, order):
     """The start of ``backward()``: ``root.grad = 1`` and every node of root's
     ``order`` stamped with root (``grad_expr``'s root); returns the order reversed,
-    the order of the sweep."""
+    the order of the sweep. A node whose grad is not zero here will hold the sum of
+    this pass and earlier ones: ``passes`` counts them (one test in C when all
+    grads are zero, as after ``zero_grad()``)."""
     ref = weakref.ref(root)
     for v in order:
         v._root = ref
+    if PASSES or any(map(_GRAD, order)):
+        for v in order:
+            if v.grad and v is not root:
+                PASSES[v] = PASSES.get(v, 1) + 1
+            elif PASSES:
+                PASSES.pop(v, None)
     root.grad = 1.0
     return reversed(order)
+
+
+def passes(v):
+    """How many backward() passes v's grad is the sum of: 1, or more when backward()
+    ran while v still held a gradient from an earlier one (no ``zero_grad()``)."""
+    return PASSES.get(v, 1)
 
 
 def backward_order(root, order=None):

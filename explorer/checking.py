@@ -38,6 +38,7 @@ import sympy
 
 import engine
 from engine import DomainError
+from engine.graph import passes
 from explorer._common import (
     MAX_CHAIN,
     MAX_ORACLE_DEPTH,
@@ -342,6 +343,31 @@ def check(
         )
     if left_out:
         skipped["rows"] = f"{left_out} of {len(targets)} nodes had nothing to compare with"
+    carried, resent = _carried(order, targets)
     return CheckReport(
-        rows, skipped, root.data, name_of(root), float(h), checked=len(targets), direction=direction
+        rows,
+        skipped,
+        root.data,
+        name_of(root),
+        float(h),
+        checked=len(targets),
+        direction=direction,
+        carried=carried,
+        resent=resent,
     )
+
+
+def _carried(order, targets):
+    """({name: passes} for the checked nodes whose grad sums more than one
+    backward(), how many other nodes of the graph do): what the summary says
+    about a forgotten zero_grad() (the lecture's chapter 14 bug)."""
+    chosen = set(targets)
+    carried, resent = {}, 0
+    for v in order:
+        n = passes(v)
+        if n > 1:
+            if v in chosen:
+                carried[name_of(v)] = n
+            else:
+                resent += 1
+    return carried, resent

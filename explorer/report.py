@@ -122,6 +122,11 @@ class Direction:
         }
 
 
+def _listed(names, most):
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 def _json_num(x):
     return None if x is None or not math.isfinite(x) else x
 
@@ -133,7 +138,16 @@ class CheckReport:
     max_shown = MAX_SHOWN  # rows the table shows; ``rows`` holds every one
 
     def __init__(
-        self, rows, skipped, root_value, root_label, h, checked=None, direction=None, carried=None
+        self,
+        rows,
+        skipped,
+        root_value,
+        root_label,
+        h,
+        checked=None,
+        direction=None,
+        carried=None,
+        resent=0,
     ):
         self.rows = rows
         self.skipped = skipped
@@ -143,6 +157,7 @@ class CheckReport:
         self.checked = len(rows) if checked is None else checked  # nodes asked for
         self.direction = direction  # a Direction, or None
         self.carried = carried or {}  # label -> backward() passes summed in its grad
+        self.resent = resent  # other nodes of the graph whose grad sums several passes
 
     @property
     def ok(self):
@@ -227,6 +242,7 @@ class CheckReport:
             "checked": self.checked,
             "direction": None if self.direction is None else self.direction.to_dict(),
             "carried": dict(self.carried),
+            "resent": self.resent,
             "rows": self.to_dicts(),
         }
 
@@ -241,23 +257,32 @@ class CheckReport:
             if self.direction is not None and not self.direction.agrees:
                 text += ", but not the gradient along a random direction"
         else:
-            names = ", ".join(bad[:12]) + (f" and {len(bad) - 12} more" if len(bad) > 12 else "")
-            text = f"{len(bad)} of {len(self.rows)} gradients disagree: {names}"
-        return text + self.carried_note()
+            text = f"{len(bad)} of {len(self.rows)} gradients disagree: {_listed(bad, 12)}"
+        return text + self.carried_note(bad)
 
-    def carried_note(self):
+    def carried_note(self, bad=()):
         """Why the grads are too large when backward() ran over grads an earlier
         backward() left (the lecture's chapter 14 bug), or ''."""
-        if not self.carried:
-            return ""
-        names = sorted(self.carried, key=lambda k: -self.carried[k])
-        most = max(self.carried.values())
-        listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        return (
-            f". {len(names)} grads hold the sum of {'up to ' if most > 2 else ''}{most} "
-            f"backward() passes ({listed}): gradients accumulate, so call zero_grad() "
-            "(or set p.grad = 0) before backward()"
+        fix = (
+            "gradients accumulate (+=), so call zero_grad() (or set p.grad = 0 for each "
+            "parameter) before each backward()"
         )
+        if self.carried:
+            most = max(self.carried.values())
+            passes = f"the sum of {'up to ' if most > 2 else ''}{most} backward() passes"
+            if bad and set(bad) <= set(self.carried):
+                who = "each of them holds" if len(bad) > 1 else "it holds"
+            else:
+                names = sorted(self.carried, key=lambda k: -self.carried[k])
+                who = f"{_listed(names, 8)} {'hold' if len(names) > 1 else 'holds'}"
+            return f"; {who} {passes}: {fix}"
+        if self.resent:
+            return (
+                f"; {self.resent} inner nodes still held grads from an earlier backward() "
+                f"of this graph, and backward() sent them on again: {fix} (zero_grad() on "
+                "the output zeroes every node of its graph)"
+            )
+        return ""
 
     def _cells(self, rows=None):
         for r in self.rows if rows is None else rows:
