@@ -41,9 +41,11 @@ from engine import DomainError
 from engine.graph import passes
 from explorer._common import (
     MAX_CHAIN,
+    MAX_CLOSED_WORK,
     MAX_ORACLE_DEPTH,
     MAX_SYMBOLIC,
     backward_root,
+    closed_form_work,
     depth,
     graph,
     name_of,
@@ -70,8 +72,8 @@ class _Plan:
     """What check() keeps per root: the compiled closed forms and oracle derivatives
     (by position in the topological order) and the expression's size."""
 
-    def __init__(self, key, order, too_big):
-        self.key, self.too_big = key, too_big
+    def __init__(self, key, order, too_big, closed_why):
+        self.key, self.too_big, self.closed_why = key, too_big, closed_why
         self.tree, self.depth = tree_sizes(order)[order[-1]], depth(order)
         self.closed, self.oracle = {}, {}  # index -> (compiled fn, output position)
 
@@ -82,8 +84,23 @@ def _plan(root, order, variables, max_symbolic):
     if plan is None or plan.key != key:
         # max_symbolic= raises both size limits alike (the chain's is 12.5x the tree's)
         too_big = symbolic_budget(order, max_symbolic, MAX_CHAIN * max_symbolic // MAX_SYMBOLIC)
-        plan = _PLANS[root] = _Plan(key, order, too_big)
+        plan = _PLANS[root] = _Plan(key, order, too_big, _closed_why(order, max_symbolic))
     return plan
+
+
+def _closed_why(order, max_symbolic):
+    """Why the closed forms would take too long here, or None: decided by the work
+    the engine's sweep and expansion do on this graph (``closed_form_work``), not by
+    the size of the expression written out as a tree, which for a network's loss is
+    thousands of times larger than what is built."""
+    limit = MAX_CLOSED_WORK * max_symbolic // MAX_SYMBOLIC
+    work = closed_form_work(order)
+    if work <= limit:
+        return None
+    return (
+        f"building the closed forms would take about {work:,} SymPy operations on this "
+        f"graph (limit {limit:,}, about a second)"
+    )
 
 
 def _targets(nodes, order, index):
@@ -133,8 +150,8 @@ def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
     """The closed-form and oracle columns: {index: value}, each, or skipped with a reason."""
     closed, oracle = {}, {}
     wanted = [index[v] for v in targets]
-    if plan.too_big:
-        why = f"{plan.too_big}; pass max_symbolic= to try anyway"
+    if plan.closed_why:
+        why = f"{plan.closed_why}; pass max_symbolic= to try anyway"
         skipped["closed_form"] = skipped["oracle"] = why
         return closed, oracle
     values = [v.data for v in variables]
@@ -148,6 +165,9 @@ def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
         skipped["closed_form"] = skipped["oracle"] = _why(e)
         return closed, oracle
     todo = [i for i in wanted if i not in plan.oracle]
+    if todo and plan.too_big:  # sympy.diff works on the expression written out as a tree
+        skipped["oracle"] = f"{plan.too_big}; pass max_symbolic= to try anyway"
+        return closed, oracle
     if todo and plan.depth > MAX_ORACLE_DEPTH:
         skipped["oracle"] = (
             f"the expression is nested {plan.depth} operations deep (limit "

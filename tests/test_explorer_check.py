@@ -260,8 +260,8 @@ def test_the_moons_loss_skips_with_reasons_instead_of_hanging():
     loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
     loss.backward()
     t = time.perf_counter()
-    report = check(loss, max_fd_work=300_000)
-    assert time.perf_counter() - t < 10
+    report = check(loss, max_fd_work=30_000_000)
+    assert time.perf_counter() - t < 30
     assert "operations" in report.skipped["closed_form"]
     assert "operations" in report.skipped["oracle"]
     assert "of 337 nodes only" in report.skipped["finite_diff"]
