@@ -39,11 +39,13 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from engine import DomainError
-from engine.graph import rule_args
+from engine import RULES, DomainError
+from engine.graph import inputs_of, rule_args
 from explorer.difference import EPS, Difference, settle
 
 CHUNK_BYTES = 256 * 2**20  # the live vectors of one chunk of columns, at most
+_ADD, _MUL = RULES["+"], RULES["*"]
+_PASS = frozenset({_ADD, _MUL, RULES["affine"]})  # inf and nan in, inf or nan out
 
 
 def _sigmoid(x):
@@ -132,10 +134,12 @@ class BatchGraph:
     def __init__(self, order, index):
         self.order = order
         self.base = [v.data for v in order]
-        self.inputs = [tuple(index[c] for c in v.inputs) for v in order]
+        at = index.__getitem__
+        self.inputs = [tuple(map(at, inputs_of(v))) for v in order]
         self.rules = [v.rule for v in order]
-        self.extra = [
-            tuple(rule_args(v)[len(v.inputs) :]) if v.rule is not None else () for v in order
+        self.extra = [  # what the rule takes after the inputs: k, for x ** k
+            () if r is None or r in _PASS else tuple(rule_args(v)[len(ins) :])
+            for v, r, ins in zip(order, self.rules, self.inputs)
         ]
         last = list(range(len(order)))
         for i, ins in enumerate(self.inputs):
@@ -153,8 +157,9 @@ class BatchGraph:
             r = v.rule
             if r is None:
                 continue
-            for fn, s in ((r.kink, v.kink_value()), (r.pole, v.pole_value())):
-                if fn is not None and s is not None:
+            for fn, value in ((r.kink, v.kink_value), (r.pole, v.pole_value)):
+                s = None if fn is None else value()
+                if s is not None:
                     self.watch.append((i, fn, (s > 0) - (s < 0)))
                     if s == 0:
                         zero.append(i)
@@ -261,36 +266,53 @@ class BatchGraph:
         return f, usable
 
     def _sweep(self, vals, sets, watch, half, full, bad, crossed, width):
+        base, inputs, rules, extra = self.base, self.inputs, self.rules, self.extra
         for i in range(len(self.order)):
-            ins = self.inputs[i]
-            out = None
+            ins = inputs[i]
+            out = args = None
             if ins and any(vals[c] is not None for c in ins):
-                args = [self.base[c] if vals[c] is None else vals[c] for c in ins]
-                args += self.extra[i]
-                rule = self.rules[i]
-                out = vectorised(rule.forward, (VEC, *args), width)
-                if rule.check is not None:
-                    for j in range(width):
-                        if not bad[j] and rule.check(*(_at(a, j) for a in args)):
-                            bad[j] = True
-                if not np.isfinite(out.sum()):
-                    off = ~np.isfinite(out)
-                    bad |= off
-                    out[off] = self.base[i]  # keep what follows finite; the column is out
+                args = [base[c] if vals[c] is None else vals[c] for c in ins]
+                rule = rules[i]
+                if rule is _ADD:  # most of a graph: the rule's own a + b, a b, inline
+                    out = args[0] + args[1]
+                elif rule is _MUL:
+                    out = args[0] * args[1]
+                else:
+                    args += extra[i]
+                    out = vectorised(rule.forward, (VEC, *args), width)
+                    if rule.check is not None:
+                        for j in range(width):
+                            if not bad[j] and rule.check(*(_at(a, j) for a in args)):
+                                bad[j] = True
+                    if rule not in _PASS:
+                        self._finite(i, out, args[: len(ins)], bad)
             if i in sets:
                 if out is None:
-                    out = np.full(width, self.base[i])
+                    out = np.full(width, base[i])
                 cols, xs = sets[i]
                 out[cols] = xs
             if out is not None:
                 vals[i] = out
-                for fn, s0 in watch.get(i, ()):
-                    s = np.sign(vectorised(fn, args, width)) if ins else None
-                    if s is not None and len(half):
+                if args is not None and len(half):  # a switch moves only with its inputs
+                    for fn, s0 in watch.get(i, ()):
+                        s = np.sign(vectorised(fn, args, width))
                         a, b = s[half], s[full]
                         crossed[half] |= (a != b) | ((s0 != 0) & (a != s0))
             for c in self.frees[i]:
                 vals[c] = None
+
+    def _finite(self, i, out, xs, bad):
+        """A point is out of the domain where a function's input or output is not
+        finite (a function may absorb one: tanh(inf) = 1, relu(-inf) = 0; + and *
+        pass inf and nan on, and the root is tested last). The output is patched
+        with the node's data, so what follows stays finite."""
+        fin = np.isfinite(out)
+        for a in xs:
+            if isinstance(a, np.ndarray):
+                fin &= np.isfinite(a)
+        if not fin.all():
+            bad |= ~fin
+            out[~fin] = self.base[i]
 
 
 def _at(a, j):
