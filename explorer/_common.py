@@ -184,3 +184,15 @@ def closed_form_work(order):
         for c in v.inputs:
             length[c] = here + grows
     return work
+
+
+def closed_form_why(order, limit=MAX_CLOSED_WORK):
+    """Why every variable's closed form of this graph would take too long, in one
+    line, or None (``closed_form_work`` against ``limit``)."""
+    work = closed_form_work(order)
+    if work <= limit:
+        return None
+    return (
+        f"building the closed forms would take about {work:,} SymPy operations on this "
+        f"graph (limit {limit:,}, about a second)"
+    )

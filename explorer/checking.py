@@ -45,7 +45,7 @@ from explorer._common import (
     MAX_ORACLE_DEPTH,
     MAX_SYMBOLIC,
     backward_root,
-    closed_form_work,
+    closed_form_why,
     depth,
     graph,
     name_of,
@@ -93,14 +93,7 @@ def _closed_why(order, max_symbolic):
     the engine's sweep and expansion do on this graph (``closed_form_work``), not by
     the size of the expression written out as a tree, which for a network's loss is
     thousands of times larger than what is built."""
-    limit = MAX_CLOSED_WORK * max_symbolic // MAX_SYMBOLIC
-    work = closed_form_work(order)
-    if work <= limit:
-        return None
-    return (
-        f"building the closed forms would take about {work:,} SymPy operations on this "
-        f"graph (limit {limit:,}, about a second)"
-    )
+    return closed_form_why(order, MAX_CLOSED_WORK * max_symbolic // MAX_SYMBOLIC)
 
 
 def _targets(nodes, order, index):

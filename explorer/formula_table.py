@@ -25,6 +25,7 @@ from engine import local_partials
 from explorer._common import (
     MAX_SYMBOLIC,
     backward_root,
+    closed_form_why,
     count_ops_at_most,
     fmt_num,
     graph,
@@ -34,6 +35,7 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
+from explorer.named import NamedChain
 from explorer.readable import readable
 from explorer.target import resolve_with_grads
 from explorer.theme import table_css
@@ -96,7 +98,12 @@ class FormulaTable:
 
     def _latex(self, e):
         """LaTeX of e, the shortening's ξ1, ξ2... written as \\xi_{1}, \\xi_{2}..."""
-        names = {s: rf"\xi_{{{s.name[1:]}}}" for s, _ in self.where}
+        names = {}
+        for s, _ in self.where:
+            if s.name.startswith("ξ"):
+                names[s] = rf"\xi_{{{s.name[1:]}}}"
+            elif s.name.startswith("δ_"):  # explorer.named's adjoints
+                names[s] = rf"\delta{s.name[1:]}"
         return sympy.latex(e, symbol_names=names)
 
     def to_latex(self):
@@ -226,20 +233,22 @@ def _simplify(rows):
                     r.notes.append(f"{attr}: {note}")
 
 
-def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
+def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, nodes=None, **values):
     """The formula table of the target's graph (see the module docstring): a graph's
     output, or an expression's text or a function of Values with the values as
     keywords, built and backpropagated here. ``simplify=True`` shows each forward
     and global formula as a person would write it (``explorer.readable``: SymPy's
     factor_terms, factor and simplify under a time budget; the computed form, with
-    a note, when that finds nothing shorter in time)."""
+    a note, when that finds nothing shorter in time).
+
+    A graph over ``max_nodes`` nodes (a network) gets one row per variable, or per
+    node of ``nodes``, and its chain-rule column names the shared parts
+    (``explorer.named``: the adjoints δ_u = ∂R/∂u and the nodes they read, defined
+    under the table), so that each row fits on a screen."""
     root = resolve_with_grads(target, values, "formulas")
     order, _ = graph(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order):,} nodes, more than max_nodes={max_nodes}: "
-            f"ask for a part of it (formulas(node) for an inner node) or pass max_nodes="
-        )
+    if len(order) > max_nodes or nodes is not None:
+        return network_table(root, order, nodes, max_ops, max_nodes)
     sizes = tree_sizes(order)
     groots = {backward_root(v) for v in order}
     groot = groots.pop() if len(groots) == 1 else None
@@ -278,3 +287,68 @@ def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
     if where:
         notes.append(f"cells over {max_ops} operations are shortened with sympy.cse (ξ below)")
     return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes)
+
+
+MAX_NAMED_NODES = 20_000  # the named chain view: a SymPy step per node, about 0.1 ms each
+
+
+def network_table(root, order, nodes, max_ops, max_nodes):
+    """formulas() of a network (see ``formulas``): rows for the variables (or the
+    nodes given), their chain-rule formulas with named parts, the closed form where
+    it is short."""
+    index = {v: i for i, v in enumerate(order)}
+    if nodes is None:
+        chosen = [v for v in order if v.is_variable]
+    else:
+        chosen = [nodes] if hasattr(nodes, "inputs") else list(nodes)
+        for v in chosen:
+            if v not in index:
+                raise ValueError(f"node {v!r} is not in the graph of formulas()'s target")
+    groots = {backward_root(v) for v in chosen}
+    groot = groots.pop() if len(groots) == 1 else None
+    notes = []
+    if len(order) > max_nodes:
+        notes.append(
+            f"{len(order):,} nodes (more than max_nodes={max_nodes}): a row per "
+            f"{'variable' if nodes is None else 'node asked for'}; the chain rule's column "
+            "names its shared parts, δ_u = ∂R/∂u for a node u, defined below with the "
+            "nodes they read"
+        )
+    named = grads_why = None
+    if groot is None:
+        grads_why = "no gradients: call backward() on the output for ∂R/∂node"
+    else:
+        gorder, _ = graph(groot)
+        if len(gorder) > MAX_NAMED_NODES:
+            grads_why = (
+                f"no gradients: the output's graph has {len(gorder):,} nodes (limit "
+                f"{MAX_NAMED_NODES:,}); ask for a smaller part"
+            )
+        else:
+            named = NamedChain(groot, gorder)
+            closed_why = closed_form_why(gorder)
+    if grads_why:
+        notes.append(grads_why)
+    sizes = tree_sizes(order)
+    rows = []
+    for v in chosen:
+        expr = v.expr if sizes[v] <= MAX_SYMBOLIC else f"(about {sizes[v]:,} operations)"
+        local = tuple(
+            (name_of(c), d) for c, d in zip(v.inputs, local_partials(v)) if not c.is_constant
+        )
+        chain = grad = None
+        if named is not None:
+            chain = named.chain.get(v, sympy.Integer(0))
+            grad = closed_why or _short(v.grad_expr, max_ops)
+        rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    where = [] if named is None else named.definitions([r.chain for r in rows])
+    return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes)
+
+
+def _short(e, max_ops):
+    """The closed form if it reads on one line, else what to read instead."""
+    n = count_ops_at_most(e, max_ops)
+    if n is None or len(pretty(e)) > MAX_CHARS:
+        what = f"over {max_ops} operations" if n is None else f"over {MAX_CHARS} characters"
+        return f"({what}: the chain rule's column names its parts; .grad_expr has it all)"
+    return e
