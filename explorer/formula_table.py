@@ -62,11 +62,12 @@ class FormulaRow:
 class FormulaTable:
     """``rows`` of formulas; prints as text, renders as LaTeX in Jupyter."""
 
-    def __init__(self, rows, root_name, where, notes):
+    def __init__(self, rows, root_name, where, notes, head=()):
         self.rows = rows
         self.root_name = root_name  # R, the output the gradients are of (or None)
-        self.where = where  # [(xi symbol, expression)] from the shortening
+        self.where = where  # [(symbol, expression)]: the shortening's ξ, a network's δ and u
         self.notes = notes
+        self.head = list(head)  # what to read first (how a network's table is written)
 
     def _cell(self, x, show):
         if x is None:
@@ -92,7 +93,8 @@ class FormulaTable:
         ]
         widths = [max(len(c[j]) for c in [head, *cells]) for j in range(len(head))]
         line = lambda c: "  ".join(x.ljust(w) for x, w in zip(c, widths)).rstrip()
-        out = [line(head), line(["-" * w for w in widths])] + [line(c) for c in cells]
+        out = self.head + [line(head), line(["-" * w for w in widths])]
+        out += [line(c) for c in cells]
         out += [f"where {pretty(s)} = {pretty(e)}" for s, e in self.where]
         return "\n".join(out + self.notes)
 
@@ -180,15 +182,17 @@ class FormulaTable:
             body.append(f"<tr>{tds}</tr>")
         ths = "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in head)
         where = "".join(
-            f"<div class='ade-scroll'>${e(self._latex(s))} = {e(self._latex(x))}$</div>"
+            f"<div class='ade-scroll' style='max-width:100%'>"
+            f"${e(self._latex(s))} = {e(self._latex(x))}$</div>"
             for s, x in self.where
         )
         if where:
             where = f"<p class='ade-muted'>where</p>{where}"
         notes = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.notes)
+        first = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.head)
         return (
             f"<div class='ade-formulas'><style>{table_css('ade-formulas', '900px')}</style>"
-            f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{first}<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"{where}{notes}</div>"
         )
 
@@ -306,9 +310,9 @@ def network_table(root, order, nodes, max_ops, max_nodes):
                 raise ValueError(f"node {v!r} is not in the graph of formulas()'s target")
     groots = {backward_root(v) for v in chosen}
     groot = groots.pop() if len(groots) == 1 else None
-    notes = []
+    notes, head = [], []
     if len(order) > max_nodes:
-        notes.append(
+        head.append(
             f"{len(order):,} nodes (more than max_nodes={max_nodes}): a row per "
             f"{'variable' if nodes is None else 'node asked for'}; the chain rule's column "
             "names its shared parts, δ_u = ∂R/∂u for a node u, defined below with the "
@@ -339,16 +343,20 @@ def network_table(root, order, nodes, max_ops, max_nodes):
         chain = grad = None
         if named is not None:
             chain = named.chain.get(v, sympy.Integer(0))
-            grad = closed_why or _short(v.grad_expr, max_ops)
+            grad = None if closed_why else _short(v.grad_expr, max_ops)
         rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    long = sum(r.grad is None for r in rows)
+    if named is not None and long:
+        why = closed_why or f"over {max_ops} operations or {MAX_CHARS} characters"
+        notes.append(
+            f"∂R/∂node in the variables: {long} of {len(rows)} not shown ({why}); the chain "
+            "rule's column names their parts, and node.grad_expr holds each"
+        )
     where = [] if named is None else named.definitions([r.chain for r in rows])
-    return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes)
+    return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes, head)
 
 
 def _short(e, max_ops):
-    """The closed form if it reads on one line, else what to read instead."""
+    """The closed form if it reads on one line, else None."""
     n = count_ops_at_most(e, max_ops)
-    if n is None or len(pretty(e)) > MAX_CHARS:
-        what = f"over {max_ops} operations" if n is None else f"over {MAX_CHARS} characters"
-        return f"({what}: the chain rule's column names its parts; .grad_expr has it all)"
-    return e
+    return None if n is None or len(pretty(e)) > MAX_CHARS else e
