@@ -106,9 +106,14 @@ class Direction:
         if isinstance(self.difference, Exception):
             return head + f"u·∇f = {fmt_num(self.dot)}, no difference along u: {self.difference}"
         d = self.difference
+        if d.kind == "kink":  # the mean of two one-sided slopes means nothing: show both
+            left, right = d.slopes
+            along = f"a kink along u, one-sided slopes {fmt_num(left)} and {fmt_num(right)}"
+        else:
+            along = f"central difference along u = {fmt_num(d.value)}"
         return head + (
-            f"u·∇f = {fmt_num(self.dot)} (backprop), central difference along u = "
-            f"{fmt_num(d.value)} (h {d.h:.0e}), rel error {self.rel_error:.1e}: {self.verdict}"
+            f"u·∇f = {fmt_num(self.dot)} (backprop), {along} (h {d.h:.0e}), "
+            f"rel error {self.rel_error:.1e}: {self.verdict}"
         )
 
     def to_dict(self):
