@@ -11,10 +11,18 @@ last ``backward()`` behind it:
 - ``oracle``: the value of ``sympy.diff(root.expr, v.symbol)``. For an
   intermediate node, ``v`` is replaced by a fresh symbol z in root's expression,
   and ``d root/d z`` is evaluated at z = v.
-- ``finite_diff``: ``(f(v + h) - f(v - h)) / 2h`` on the same graph: a
-  variable's data is nudged and ``root.forward()`` recomputes; an intermediate
-  node is nudged and only the nodes after it are recomputed. The data are
-  restored (and ``forward()`` run again) even when an evaluation raises.
+- ``finite_diff``: ``(f(v + h) - f(v - h)) / 2h`` with the step and error bound of
+  ``explorer.difference`` (an intermediate node is held at the nudged value and
+  only what follows it moves), for every checked node at once: the graph is
+  evaluated over NumPy arrays, one column per nudged point (``explorer.batched``).
+  The graph's data and grads are never changed.
+
+One more line checks the whole gradient: ``u · ∇f`` (backprop's grads) against the
+central difference of f along a random ±1 direction u (``report.direction``). The
+report says how many nodes each column covered and how many rows its table shows
+(the 60 worst past 60). When backprop's grads hold more than one ``backward()`` pass
+(``engine.graph.passes``: ``zero_grad()`` forgotten, the lecture's chapter 14 bug),
+the summary says which and what to do.
 
 Relative error ``|a - b| / max(|a|, |b|, floor)``, taken between ``grad`` and
 each reference; the row's ``rel_error`` is the worst of them. The floor keeps a
@@ -27,7 +35,9 @@ What is symbolic and slow (the gradients' closed forms, the oracle's
 ``sympy.diff``) is done once per root and kept as compiled tapes, so a second
 check of the same graph after its leaves moved takes milliseconds. On a graph
 too large for SymPy or for finite differences, the report says which columns
-it skipped and why (``report.skipped``), decided by sizes, never by waiting.
+it skipped and why (``report.skipped``), decided by sizes, never by waiting: the
+closed forms by the work the engine's sweep does on the graph
+(``closed_form_work``), the oracle by the expression's size as a tree.
 """
 
 import math
