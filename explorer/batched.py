@@ -97,7 +97,7 @@ def vectorised(fn, args, width):
     fn takes arrays, else one call per column. Failures are nan, never raised (the
     caller silences NumPy's warnings for them, with ``np.errstate``)."""
     try:
-        out = np.asarray(fn(*args), dtype=float)
+        out = np.array(fn(*args), dtype=float)  # a copy: an identity must not alias its input
         if out.shape == (width,):
             return out
         if out.shape == ():
