@@ -48,7 +48,7 @@ import sympy
 
 import engine
 from engine import DomainError
-from engine.graph import passes
+from engine.graph import PASSES, passes
 from explorer._common import (
     MAX_CHAIN,
     MAX_CLOSED_WORK,
@@ -384,6 +384,8 @@ def _carried(order, targets):
     """({name: passes} for the checked nodes whose grad sums more than one
     backward(), how many other nodes of the graph do): what the summary says
     about a forgotten zero_grad() (the lecture's chapter 14 bug)."""
+    if not PASSES:  # no backward() has begun over old grads since the last clean one
+        return {}, 0
     chosen = set(targets)
     carried, resent = {}, 0
     for v in order:
