@@ -16,6 +16,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 import weakref
 
 from engine.rules import NUM, DomainError
@@ -88,15 +89,45 @@ def topo_order(root):
             return order
 
 
+# {node: how many backward() passes its grad holds}, for the nodes whose grad was
+# not zero when a backward() began (it adds to what an earlier one left): the
+# lecture's chapter 14 bug, forgetting zero_grad(). Weak: it keeps no node alive.
+PASSES = weakref.WeakKeyDictionary()
+_GRAD = operator.attrgetter("grad")
+SAMPLE = 256  # nodes at each end of the order that seed() looks at first
+
+
 def seed(root, order):
     """The start of ``backward()``: ``root.grad = 1`` and every node of root's
     ``order`` stamped with root (``grad_expr``'s root); returns the order reversed,
-    the order of the sweep."""
+    the order of the sweep.
+
+    A node whose grad is not zero here will hold the sum of this pass and earlier
+    ones: ``passes`` counts them. Looking at every node would cost a twentieth of
+    the sweep, so the first and last nodes of the order are looked at first: the
+    first parameters and inputs the graph reads (stale when ``zero_grad()`` was
+    forgotten between steps) and the output's own inputs (stale when the same
+    graph is backpropagated twice); only when one of them holds a gradient, or an
+    earlier pass was counted, is every node counted. (Stale gradients only in the
+    middle of a long order go uncounted: the check still flags them, without
+    saying why.)"""
     ref = weakref.ref(root)
     for v in order:
         v._root = ref
+    if PASSES or any(map(_GRAD, order[:SAMPLE])) or any(map(_GRAD, order[-SAMPLE:-1])):
+        for v in order:
+            if v.grad and v is not root:
+                PASSES[v] = PASSES.get(v, 1) + 1
+            elif PASSES:
+                PASSES.pop(v, None)
     root.grad = 1.0
     return reversed(order)
+
+
+def passes(v):
+    """How many backward() passes v's grad is the sum of: 1, or more when backward()
+    ran while v still held a gradient from an earlier one (no ``zero_grad()``)."""
+    return PASSES.get(v, 1)
 
 
 def backward_order(root, order=None):

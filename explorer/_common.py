@@ -135,3 +135,64 @@ def graph(root):
     """root's nodes in topological order and each node's index in it."""
     order = topo_order(root)
     return order, {v: i for i, v in enumerate(order)}
+
+
+# SymPy builds the closed forms of a graph at about this many units of
+# ``closed_form_work`` a second; the limit keeps check() interactive (about 1 s)
+MAX_CLOSED_WORK = 100_000
+
+
+def closed_form_work(order):
+    """An estimate of the work of every variable's ``grad_expr`` (root = ``order[-1]``),
+    counted the way the engine builds them, on the graph, not on the trees:
+
+    - each node's expression is built once, and a tree of + (or *) nodes is one
+      sum (product) of all its terms: a node's inputs, plus the terms of each sum
+      or product read by a node of another kind (or the root);
+    - the reverse sweep gives each node one term per edge into it, and along a
+      single path a product of one more factor per node (a chain 666 deep holds
+      products of up to 666 factors: quadratic in depth);
+    - the expansion rebuilds each of those once.
+
+    Exact ints from two passes, before SymPy is asked anything. A network's loss,
+    whose tree is thousands of times its graph, costs about its graph here."""
+    flat, consumers = {}, {}
+    for v in order:
+        rule = v.rule
+        n = 0
+        for c in v.inputs:
+            n += flat[c] if rule is not None and c.rule is rule and rule.name in "+*" else 1
+            consumers.setdefault(c, []).append(rule)
+        flat[v] = max(n, 1)
+    work = 0
+    for v in order:
+        work += 1 + len(v.inputs)
+        if v.rule is not None and v.rule.name in ("+", "*"):
+            users = consumers.get(v, ())
+            if v is order[-1] or any(r is not v.rule for r in users):
+                work += flat[v]
+    # the sweep: a node's adjoint is a sum of its edges' terms, or along one path a
+    # product one factor longer than the path's
+    length = {order[-1]: 0}
+    for v in reversed(order):
+        if v not in length or not v.inputs:
+            continue
+        n = len(consumers.get(v, ())) if v is not order[-1] else 1
+        here = 1 if n > 1 else length[v]
+        work += 2 * (n if n > 1 else here)  # built, then expanded
+        grows = 0 if v.rule is not None and v.rule.name in ("+", "affine") else 1  # d/d = 1
+        for c in v.inputs:
+            length[c] = here + grows
+    return work
+
+
+def closed_form_why(order, limit=MAX_CLOSED_WORK):
+    """Why every variable's closed form of this graph would take too long, in one
+    line, or None (``closed_form_work`` against ``limit``)."""
+    work = closed_form_work(order)
+    if work <= limit:
+        return None
+    return (
+        f"building the closed forms would take about {work:,} SymPy operations on this "
+        f"graph (limit {limit:,}, about a second)"
+    )

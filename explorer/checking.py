@@ -11,10 +11,18 @@ last ``backward()`` behind it:
 - ``oracle``: the value of ``sympy.diff(root.expr, v.symbol)``. For an
   intermediate node, ``v`` is replaced by a fresh symbol z in root's expression,
   and ``d root/d z`` is evaluated at z = v.
-- ``finite_diff``: ``(f(v + h) - f(v - h)) / 2h`` on the same graph: a
-  variable's data is nudged and ``root.forward()`` recomputes; an intermediate
-  node is nudged and only the nodes after it are recomputed. The data are
-  restored (and ``forward()`` run again) even when an evaluation raises.
+- ``finite_diff``: ``(f(v + h) - f(v - h)) / 2h`` with the step and error bound of
+  ``explorer.difference`` (an intermediate node is held at the nudged value and
+  only what follows it moves), for every checked node at once: the graph is
+  evaluated over NumPy arrays, one column per nudged point (``explorer.batched``).
+  The graph's data and grads are never changed.
+
+One more line checks the whole gradient: ``u · ∇f`` (backprop's grads) against the
+central difference of f along a random ±1 direction u (``report.direction``). The
+report says how many nodes each column covered and how many rows its table shows
+(the 60 worst past 60). When backprop's grads hold more than one ``backward()`` pass
+(``engine.graph.passes``: ``zero_grad()`` forgotten, the lecture's chapter 14 bug),
+the summary says which and what to do.
 
 Relative error ``|a - b| / max(|a|, |b|, floor)``, taken between ``grad`` and
 each reference; the row's ``rel_error`` is the worst of them. The floor keeps a
@@ -27,20 +35,27 @@ What is symbolic and slow (the gradients' closed forms, the oracle's
 ``sympy.diff``) is done once per root and kept as compiled tapes, so a second
 check of the same graph after its leaves moved takes milliseconds. On a graph
 too large for SymPy or for finite differences, the report says which columns
-it skipped and why (``report.skipped``), decided by sizes, never by waiting.
+it skipped and why (``report.skipped``), decided by sizes, never by waiting: the
+closed forms by the work the engine's sweep does on the graph
+(``closed_form_work``), the oracle by the expression's size as a tree.
 """
 
 import math
+import random
 import weakref
 
 import sympy
 
 import engine
 from engine import DomainError
+from engine.graph import PASSES, passes
 from explorer._common import (
     MAX_CHAIN,
+    MAX_CLOSED_WORK,
     MAX_ORACLE_DEPTH,
     MAX_SYMBOLIC,
+    backward_root,
+    closed_form_why,
     depth,
     graph,
     name_of,
@@ -48,13 +63,15 @@ from explorer._common import (
     symbolic_budget,
     tree_sizes,
 )
-from explorer.difference import EVALUATIONS, difference
-from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, verdict
+from explorer.batched import differences
+from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, Direction, verdict
 from explorer.tape import compile_exprs
 from explorer.target import resolve_with_grads
 
 MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit
-MAX_FD_WORK = 2_000_000  # node evaluations for the finite differences, about 2 s
+# node evaluations for the finite differences (a batched pass over n nodes at c points
+# counts n c): micrograd's moons loss, 537 variables, takes about 150 million
+MAX_FD_WORK = 1_000_000_000
 FLOOR_EXACT = 1e-8
 EPS = 2.0**-52
 
@@ -65,8 +82,8 @@ class _Plan:
     """What check() keeps per root: the compiled closed forms and oracle derivatives
     (by position in the topological order) and the expression's size."""
 
-    def __init__(self, key, order, too_big):
-        self.key, self.too_big = key, too_big
+    def __init__(self, key, order, too_big, closed_why):
+        self.key, self.too_big, self.closed_why = key, too_big, closed_why
         self.tree, self.depth = tree_sizes(order)[order[-1]], depth(order)
         self.closed, self.oracle = {}, {}  # index -> (compiled fn, output position)
 
@@ -77,8 +94,16 @@ def _plan(root, order, variables, max_symbolic):
     if plan is None or plan.key != key:
         # max_symbolic= raises both size limits alike (the chain's is 12.5x the tree's)
         too_big = symbolic_budget(order, max_symbolic, MAX_CHAIN * max_symbolic // MAX_SYMBOLIC)
-        plan = _PLANS[root] = _Plan(key, order, too_big)
+        plan = _PLANS[root] = _Plan(key, order, too_big, _closed_why(order, max_symbolic))
     return plan
+
+
+def _closed_why(order, max_symbolic):
+    """Why the closed forms would take too long here, or None: decided by the work
+    the engine's sweep and expansion do on this graph (``closed_form_work``), not by
+    the size of the expression written out as a tree, which for a network's loss is
+    thousands of times larger than what is built."""
+    return closed_form_why(order, MAX_CLOSED_WORK * max_symbolic // MAX_SYMBOLIC)
 
 
 def _targets(nodes, order, index):
@@ -128,8 +153,8 @@ def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
     """The closed-form and oracle columns: {index: value}, each, or skipped with a reason."""
     closed, oracle = {}, {}
     wanted = [index[v] for v in targets]
-    if plan.too_big:
-        why = f"{plan.too_big}; pass max_symbolic= to try anyway"
+    if plan.closed_why:
+        why = f"{plan.closed_why}; pass max_symbolic= to try anyway"
         skipped["closed_form"] = skipped["oracle"] = why
         return closed, oracle
     values = [v.data for v in variables]
@@ -143,6 +168,9 @@ def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
         skipped["closed_form"] = skipped["oracle"] = _why(e)
         return closed, oracle
     todo = [i for i in wanted if i not in plan.oracle]
+    if todo and plan.too_big:  # sympy.diff works on the expression written out as a tree
+        skipped["oracle"] = f"{plan.too_big}; pass max_symbolic= to try anyway"
+        return closed, oracle
     if todo and plan.depth > MAX_ORACLE_DEPTH:
         skipped["oracle"] = (
             f"the expression is nested {plan.depth} operations deep (limit "
@@ -176,32 +204,48 @@ def _why(e):
 
 
 def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
-    """A difference per target while the budget of node evaluations lasts: a
-    difference usually takes 4 forward passes, up to ``EVALUATIONS`` where it must
-    shrink its step. Past the budget, an evenly spread sample, and the report says so."""
+    """A difference per target, all of them from batched evaluations of the graph
+    (``explorer.batched``: one pass per step size, each difference's own search),
+    and the whole gradient's along a random direction (a ``Direction``, or None).
+    The budget counts node evaluations, a pass over n nodes at c points being n c:
+    past it, an evenly spread sample of the targets, and the report says so."""
     budget = limits["max_fd_work"]
+    variables = [v for v in order if v.is_variable and backward_root(v) is root]
     chosen = targets
-    if 4 * len(order) * len(targets) > budget:
-        k = max(1, budget // (4 * len(order)))
+    per = 4 * len(order)  # a first batch costs 4 points per target over the graph
+    if per * (len(targets) + 1) > budget:
+        k = max(1, budget // per - 1)
         picks = sorted({round(j * (len(targets) - 1) / max(1, k - 1)) for j in range(k)})
         chosen = [targets[j] for j in picks]
-    out, spent = {}, 0
-    for v in chosen:
-        if spent + EVALUATIONS * len(order) > budget and out:
-            break
-        try:
-            d = out[index[v]] = difference(root, v, order[index[v] + 1 :], h)
-            spent += d.evaluations * (len(order) - index[v])
-        except DomainError as e:
-            notes[index[v]] = f"no finite difference: {e}"
-            spent += EVALUATIONS * (len(order) - index[v])
-    if len(out) + len(notes) < len(targets):
+    u = _direction(len(variables))
+    found, along, _ = differences(order, index, chosen, h, (variables, u) if variables else None)
+    out = {}
+    for i, d in found.items():
+        if isinstance(d, DomainError):
+            notes[i] = f"no finite difference: {d}"
+        else:
+            out[i] = d
+    if len(chosen) < len(targets):
         skipped["finite_diff"] = (
-            f"computed for {len(out)} of {len(targets)} nodes only: each needs 4 to "
-            f"{EVALUATIONS} passes over up to {len(order):,} nodes (limit {budget:,} node "
-            "evaluations); pass nodes=[...] to choose which, or max_fd_work="
+            f"computed for {len(chosen)} of {len(targets)} nodes only: a batch of 4 points "
+            f"per node over {len(order):,} nodes is {per * (len(targets) + 1):,} node "
+            f"evaluations (limit {budget:,}); pass nodes=[...] to choose which, or max_fd_work="
         )
-    return out
+    direction = None
+    if variables:
+        dot = math.fsum(c * v.grad for c, v in zip(u, variables))
+        direction = Direction(len(variables), DIRECTION_SEED, dot, along)
+    return out, direction
+
+
+DIRECTION_SEED = 0
+
+
+def _direction(n):
+    """u: a random ±1 on each variable, the same every time (a fixed seed), so a
+    report can be reproduced; every entry of size 1 moves each variable by the step."""
+    rng = random.Random(DIRECTION_SEED)
+    return [rng.choice((-1.0, 1.0)) for _ in range(n)]
 
 
 def _gradient_sizes(order):
@@ -267,8 +311,8 @@ def check(
     )
     closed, oracle = _symbolic(root, order, index, plan, targets, variables, skipped, limits)
     sizes = _gradient_sizes(order)
-    fd = (
-        {}
+    fd, direction = (
+        ({}, None)
         if custom
         else _finite_diffs(root, order, index, targets, float(h), skipped, notes, limits)
     )
@@ -322,4 +366,33 @@ def check(
         )
     if left_out:
         skipped["rows"] = f"{left_out} of {len(targets)} nodes had nothing to compare with"
-    return CheckReport(rows, skipped, root.data, name_of(root), float(h))
+    carried, resent = _carried(order, targets)
+    return CheckReport(
+        rows,
+        skipped,
+        root.data,
+        name_of(root),
+        float(h),
+        checked=len(targets),
+        direction=direction,
+        carried=carried,
+        resent=resent,
+    )
+
+
+def _carried(order, targets):
+    """({name: passes} for the checked nodes whose grad sums more than one
+    backward(), how many other nodes of the graph do): what the summary says
+    about a forgotten zero_grad() (the lecture's chapter 14 bug)."""
+    if not PASSES:  # no backward() has begun over old grads since the last clean one
+        return {}, 0
+    chosen = set(targets)
+    carried, resent = {}, 0
+    for v in order:
+        n = passes(v)
+        if n > 1:
+            if v in chosen:
+                carried[name_of(v)] = n
+            else:
+                resent += 1
+    return carried, resent

@@ -107,7 +107,6 @@ def difference(root, v, after, h):
     # each node's rounding (eps |w|) reaches f through d f/d w: backprop's own grads,
     # used here only to size the round-off, never as the answer
     noise = sum(abs(w.grad * w.data) for w in after if w.inputs)
-    best = None
     calls = [0]
     with vary(root, [v]) as f_:
 
@@ -127,16 +126,28 @@ def difference(root, v, after, h):
             ok = all(math.isfinite(y) for y in ys) and _same_side(s0, signs)
             return ys if ok else None
 
-        tried = []
-        for _ in range(TRIES):
-            if x0 + step == x0:
-                break
-            est = _estimate(side, x0, f0, step, at_kink, noise)
-            if est is not None:
-                tried.append(est)
-                if _settled(est):
-                    break  # accurate, or round-off dominates: a smaller step would not help
-            step /= 10
+        best = settle(side, x0, f0, step, at_kink, noise)
+    best.evaluations = calls[0]
+    return best
+
+
+def settle(side, x0, f0, step, at_kink, noise):
+    """The search of ``difference``: steps of a tenth of the last until one is
+    accurate, each estimate cross-checked against the finer ones; the best estimate,
+    or a DomainError saying why there is none. ``side(d)`` gives f at x0 + d/2 and
+    x0 + d, or None where those cross a kink or a pole or leave the domain: on the
+    graph itself (``difference``) or from a batched evaluation of many differences at
+    once (``explorer.batched``), which run this same search."""
+    tried = []
+    for _ in range(TRIES):
+        if x0 + step == x0:
+            break
+        est = _estimate(side, x0, f0, step, at_kink, noise)
+        if est is not None:
+            tried.append(est)
+            if _settled(est):
+                break  # accurate, or round-off dominates: a smaller step would not help
+        step /= 10
     if not tried:
         if x0 + step == x0:
             raise DomainError("the function changes faster than a float step in x can follow")
@@ -151,7 +162,6 @@ def difference(root, v, after, h):
             f"the difference does not settle as the step shrinks from {tried[0].h:.0e} to "
             f"{tried[-1].h:.0e}: the function changes faster here than a step can follow"
         )
-    best.evaluations = calls[0]
     return best
 
 

@@ -25,6 +25,7 @@ from engine import local_partials
 from explorer._common import (
     MAX_SYMBOLIC,
     backward_root,
+    closed_form_why,
     count_ops_at_most,
     fmt_num,
     graph,
@@ -34,6 +35,7 @@ from explorer._common import (
     tree_sizes,
 )
 from explorer.drawing import MAX_SWEEP_NODES
+from explorer.named import NamedChain
 from explorer.readable import readable
 from explorer.target import resolve_with_grads
 from explorer.theme import table_css
@@ -60,11 +62,12 @@ class FormulaRow:
 class FormulaTable:
     """``rows`` of formulas; prints as text, renders as LaTeX in Jupyter."""
 
-    def __init__(self, rows, root_name, where, notes):
+    def __init__(self, rows, root_name, where, notes, head=()):
         self.rows = rows
         self.root_name = root_name  # R, the output the gradients are of (or None)
-        self.where = where  # [(xi symbol, expression)] from the shortening
+        self.where = where  # [(symbol, expression)]: the shortening's ξ, a network's δ and u
         self.notes = notes
+        self.head = list(head)  # what to read first (how a network's table is written)
 
     def _cell(self, x, show):
         if x is None:
@@ -90,13 +93,19 @@ class FormulaTable:
         ]
         widths = [max(len(c[j]) for c in [head, *cells]) for j in range(len(head))]
         line = lambda c: "  ".join(x.ljust(w) for x, w in zip(c, widths)).rstrip()
-        out = [line(head), line(["-" * w for w in widths])] + [line(c) for c in cells]
+        out = self.head + [line(head), line(["-" * w for w in widths])]
+        out += [line(c) for c in cells]
         out += [f"where {pretty(s)} = {pretty(e)}" for s, e in self.where]
         return "\n".join(out + self.notes)
 
     def _latex(self, e):
         """LaTeX of e, the shortening's ξ1, ξ2... written as \\xi_{1}, \\xi_{2}..."""
-        names = {s: rf"\xi_{{{s.name[1:]}}}" for s, _ in self.where}
+        names = {}
+        for s, _ in self.where:
+            if s.name.startswith("ξ"):
+                names[s] = rf"\xi_{{{s.name[1:]}}}"
+            elif s.name.startswith("δ_"):  # explorer.named's adjoints
+                names[s] = rf"\delta{s.name[1:]}"
         return sympy.latex(e, symbol_names=names)
 
     def to_latex(self):
@@ -173,15 +182,17 @@ class FormulaTable:
             body.append(f"<tr>{tds}</tr>")
         ths = "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in head)
         where = "".join(
-            f"<div class='ade-scroll'>${e(self._latex(s))} = {e(self._latex(x))}$</div>"
+            f"<div class='ade-scroll' style='max-width:100%'>"
+            f"${e(self._latex(s))} = {e(self._latex(x))}$</div>"
             for s, x in self.where
         )
         if where:
             where = f"<p class='ade-muted'>where</p>{where}"
         notes = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.notes)
+        first = "".join(f"<p class='ade-muted'>{e(n)}</p>" for n in self.head)
         return (
             f"<div class='ade-formulas'><style>{table_css('ade-formulas', '900px')}</style>"
-            f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{first}<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"{where}{notes}</div>"
         )
 
@@ -226,20 +237,22 @@ def _simplify(rows):
                     r.notes.append(f"{attr}: {note}")
 
 
-def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
+def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, nodes=None, **values):
     """The formula table of the target's graph (see the module docstring): a graph's
     output, or an expression's text or a function of Values with the values as
     keywords, built and backpropagated here. ``simplify=True`` shows each forward
     and global formula as a person would write it (``explorer.readable``: SymPy's
     factor_terms, factor and simplify under a time budget; the computed form, with
-    a note, when that finds nothing shorter in time)."""
+    a note, when that finds nothing shorter in time).
+
+    A graph over ``max_nodes`` nodes (a network) gets one row per variable, or per
+    node of ``nodes``, and its chain-rule column names the shared parts
+    (``explorer.named``: the adjoints δ_u = ∂R/∂u and the nodes they read, defined
+    under the table), so that each row fits on a screen."""
     root = resolve_with_grads(target, values, "formulas")
     order, _ = graph(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order):,} nodes, more than max_nodes={max_nodes}: "
-            f"ask for a part of it (formulas(node) for an inner node) or pass max_nodes="
-        )
+    if len(order) > max_nodes or nodes is not None:
+        return network_table(root, order, nodes, max_ops, max_nodes)
     sizes = tree_sizes(order)
     groots = {backward_root(v) for v in order}
     groot = groots.pop() if len(groots) == 1 else None
@@ -278,3 +291,72 @@ def formulas(target, *, max_nodes=200, max_ops=60, simplify=False, **values):
     if where:
         notes.append(f"cells over {max_ops} operations are shortened with sympy.cse (ξ below)")
     return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes)
+
+
+MAX_NAMED_NODES = 20_000  # the named chain view: a SymPy step per node, about 0.1 ms each
+
+
+def network_table(root, order, nodes, max_ops, max_nodes):
+    """formulas() of a network (see ``formulas``): rows for the variables (or the
+    nodes given), their chain-rule formulas with named parts, the closed form where
+    it is short."""
+    index = {v: i for i, v in enumerate(order)}
+    if nodes is None:
+        chosen = [v for v in order if v.is_variable]
+    else:
+        chosen = [nodes] if hasattr(nodes, "inputs") else list(nodes)
+        for v in chosen:
+            if v not in index:
+                raise ValueError(f"node {v!r} is not in the graph of formulas()'s target")
+    groots = {backward_root(v) for v in chosen}
+    groot = groots.pop() if len(groots) == 1 else None
+    notes, head = [], []
+    if len(order) > max_nodes:
+        head.append(
+            f"{len(order):,} nodes (more than max_nodes={max_nodes}): a row per "
+            f"{'variable' if nodes is None else 'node asked for'}; the chain rule's column "
+            "names its shared parts, δ_u = ∂R/∂u for a node u, defined below with the "
+            "nodes they read"
+        )
+    named = grads_why = None
+    if groot is None:
+        grads_why = "no gradients: call backward() on the output for ∂R/∂node"
+    else:
+        gorder, _ = graph(groot)
+        if len(gorder) > MAX_NAMED_NODES:
+            grads_why = (
+                f"no gradients: the output's graph has {len(gorder):,} nodes (limit "
+                f"{MAX_NAMED_NODES:,}); ask for a smaller part"
+            )
+        else:
+            named = NamedChain(groot, gorder)
+            closed_why = closed_form_why(gorder)
+    if grads_why:
+        notes.append(grads_why)
+    sizes = tree_sizes(order)
+    rows = []
+    for v in chosen:
+        expr = v.expr if sizes[v] <= MAX_SYMBOLIC else f"(about {sizes[v]:,} operations)"
+        local = tuple(
+            (name_of(c), d) for c, d in zip(v.inputs, local_partials(v)) if not c.is_constant
+        )
+        chain = grad = None
+        if named is not None:
+            chain = named.chain.get(v, sympy.Integer(0))
+            grad = None if closed_why else _short(v.grad_expr, max_ops)
+        rows.append(FormulaRow(v, name_of(v), v.data, expr, local, chain, grad))
+    long = sum(r.grad is None for r in rows)
+    if named is not None and long:
+        why = closed_why or f"over {max_ops} operations or {MAX_CHARS} characters"
+        notes.append(
+            f"∂R/∂node in the variables: {long} of {len(rows)} not shown ({why}); the chain "
+            "rule's column names their parts, and node.grad_expr holds each"
+        )
+    where = [] if named is None else named.definitions([r.chain for r in rows])
+    return FormulaTable(rows, name_of(groot) if groot is not None else None, where, notes, head)
+
+
+def _short(e, max_ops):
+    """The closed form if it reads on one line, else None."""
+    n = count_ops_at_most(e, max_ops)
+    return None if n is None or len(pretty(e)) > MAX_CHARS else e

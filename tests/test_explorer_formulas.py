@@ -6,8 +6,10 @@ import pytest
 import sympy
 
 from engine import Value, topo_order
+from engine.demo import setup, svm_loss
 from engine.nn import MLP
 from explorer import FormulaTable, formulas, lecture_neuron
+from explorer._common import pretty
 
 x1, w1, x2, w2, b, o_ = sympy.symbols("x1 w1 x2 w2 b o", real=True)
 N = b + w1 * x1 + w2 * x2
@@ -89,11 +91,62 @@ def test_an_exponential_expression_does_not_hang():
     assert table.rows[-1].grad is None and any("operations" in n for n in table.notes)
 
 
-def test_too_many_nodes_is_refused_with_a_hint():
+def test_past_max_nodes_a_row_per_variable():
     x = Value(1.0, label="x")
     y = x
     for _ in range(150):
         y = y + 1.0
-    with pytest.raises(ValueError, match=r"formulas\(node\)"):
-        formulas(y)
+    y.backward()
+    table = formulas(y)
+    assert [r.label for r in table.rows] == ["x"] and table.rows[0].chain == 1
+    assert "max_nodes=200" in str(table)
     assert len(formulas(y, max_nodes=400).rows) == 151
+
+
+def test_the_one_sample_moons_loss_reads_with_named_parts():
+    """formulas() of a network: each parameter's row is the chain rule's last step,
+    its shared parts (δ_u = ∂R/∂u, and the nodes u) defined once under the table."""
+    model, X, y = setup()
+    loss, _ = svm_loss(model, X[:1], y[:1])
+    model.zero_grad()
+    loss.backward()
+    table = formulas(loss)
+    params = model.parameters()
+    rows = {r.node: r for r in table.rows}
+    assert len(rows) == 339 and set(params) <= set(rows)  # and the two inputs
+    # every formula evaluates to backprop's gradient: nodes at their data, then each
+    # δ in the order listed (from the output back, as backprop computes them)
+    at = {v.symbol: v.data for v in topo_order(loss) if not v.is_constant}
+    deltas = [(s, e) for s, e in table.where if s.name.startswith("δ_")]
+    assert deltas and all(not s.name.startswith("δ_") for s, _ in table.where[len(deltas) :])
+    for s, e in deltas:
+        at[s] = float(e.xreplace(at))
+    for p in params:
+        assert float(rows[p].chain.xreplace(at)) == pytest.approx(p.grad, rel=1e-9, abs=1e-15)
+    # readable on a screen: a parameter's formula is a line, each part defined once
+    assert max(len(pretty(rows[p].chain)) for p in params) < 80
+    w = model.layers[0].neurons[0].w[0]
+    assert str(rows[w].chain).count("δ") == 1  # x times the neuron's adjoint, + the penalty
+    names = [s for s, _ in table.where]
+    assert len(names) == len(set(names)) and len(names) < 150
+    assert max(len(pretty(e)) for _, e in table.where) < 500
+    text = str(table)
+    assert "δ_{u" in text and "names its shared parts" in text
+    assert "\\delta_{u" in table.to_latex() and "\\delta_{u" in table._repr_html_()
+
+
+def test_formulas_of_chosen_nodes():
+    random.seed(0)
+    model = MLP(3, [4, 4, 1], act="tanh")
+    out = model([2.0, 3.0, -1.0])
+    out.backward()
+    w = model.parameters()[0]
+    (row,) = formulas(out, nodes=[w]).rows
+    at = {v.symbol: v.data for v in topo_order(out) if not v.is_constant}
+    table = formulas(out, nodes=[w])
+    for s, e in table.where:
+        if s.name.startswith("δ_"):
+            at[s] = float(e.xreplace(at))
+    assert float(row.chain.xreplace(at)) == pytest.approx(w.grad, rel=1e-12)
+    with pytest.raises(ValueError, match="not in the graph"):
+        formulas(out, nodes=[Value(1.0)])

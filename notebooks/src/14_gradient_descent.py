@@ -67,15 +67,17 @@ assert all(b < a for a, b in zip(losses, losses[1:]))  # it falls at every step
 # Are the gradients the loop follows right? Ask the explorer at the trained
 # network. A first try trips over this chapter's pitfall: the parameters still
 # hold the last step's gradients, `backward()` adds the new ones on top, and the
-# check flags every parameter.
+# check flags every parameter, and says why: `backward()` counts the passes a
+# gradient holds when it starts over gradients an earlier one left.
 
 # %%
 final.backward()
 stale = check(final)
-print(stale.summary()[:120], "...")
+print(stale.summary())
 
 # %% [check]
 assert not stale.ok
+assert "2 backward() passes" in stale.summary() and "zero_grad()" in stale.summary()
 
 # %% [markdown]
 # Zero, then backward again. Here it must be the whole graph, `final.zero_grad()`:
@@ -89,7 +91,7 @@ report = check(final)
 print(report.summary())
 
 # %% [check]
-assert report.ok
+assert report.ok and "zero_grad" not in report.summary()
 
 # %% [markdown]
 # ## The pitfall: forgetting `zero_grad`

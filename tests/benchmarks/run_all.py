@@ -28,7 +28,7 @@ import time
 
 import _common as C
 
-ORDER = ("training", "depth", "symbolic", "compile", "panels")  # then any other, by name
+ORDER = ("training", "depth", "symbolic", "check", "compile", "panels")  # then any other, by name
 
 
 def run(script, flags, log_path, timeout):
