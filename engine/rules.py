@@ -48,6 +48,16 @@ def _heaviside(x, h0):
     return 1.0 if x > 0 else 0.0 if x < 0 else float(h0) if x == 0 else math.nan
 
 
+def _atan_slope(x):
+    """1 / (1 + x^2), written so that x^2 cannot overflow: for |x| > 1 it is
+    r^2 / (1 + r^2) with r = 1/x, which underflows to 0.0 where the slope is below
+    the smallest float (x = 1e200: the slope is 1e-400, a float 0.0), as PyTorch's."""
+    if abs(x) <= 1.0:
+        return 1.0 / (1.0 + x * x)
+    r = 1.0 / x
+    return r * r / (1.0 + r * r)
+
+
 def _lattice(pick):
     # nan in, nan out (Python's max(1.0, nan) is 1.0): a closed form evaluated where
     # something overflowed must not pick a side
@@ -62,6 +72,7 @@ NUM = SimpleNamespace(
     cos=math.cos,
     tan=math.tan,
     atan=math.atan,
+    atan_slope=_atan_slope,
     sinh=math.sinh,
     cosh=math.cosh,
     tanh=math.tanh,
@@ -94,6 +105,7 @@ def _sympy_namespace():
         cos=sympy.cos,
         tan=sympy.tan,
         atan=sympy.atan,
+        atan_slope=lambda x: 1 / (1 + x**2),
         sinh=sympy.sinh,
         cosh=sympy.cosh,
         tanh=sympy.tanh,
@@ -300,7 +312,7 @@ _TABLE = [
     Rule(
         "atan",
         lambda m, x: m.atan(x),
-        lambda m, out, x: (1 / (1 + x**2),),
+        lambda m, out, x: (m.atan_slope(x),),
         function="atan",
         scale=lambda x: max(1.0, abs(x)),
         aliases=("arctan",),

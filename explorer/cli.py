@@ -104,18 +104,20 @@ def _values(tokens):
 
 
 def _argv(argv):
-    """An expression may start with '-' ("-x*y"): argparse would take it for an option."""
+    """(the arguments for argparse, the expression taken as typed or None).
+
+    An expression may start with '-' ("-x*y"): argparse would take it for an option.
+    It is set aside and a placeholder parsed in its place, so the text reaches the
+    parser exactly as typed (its length and the error columns are the user's)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     options = {s for a in _parser()._actions for s in a.option_strings}
     if argv[:1] == ["--"] and len(argv) > 1:  # explorer -- "-x*y" --at x=1 y=2
-        argv = argv[1:]
-        argv[0] = " " + argv[0]
-        return argv
+        return ["_", *argv[2:]], argv[1]
     first = argv[0] if argv else ""
     looks_like_option = re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", first, re.S)
     if first.startswith("-") and first.split("=")[0] not in options and not looks_like_option:
-        argv[0] = " " + first  # argparse reads an argument with a space as a positional
-    return argv
+        return ["_", *argv[1:]], first
+    return argv, None
 
 
 def _build(args):
@@ -239,7 +241,10 @@ def main(argv=None):
     """Run the command; returns the exit status (0 agree, 1 a check failed, 2 bad input)."""
     _stdout_for_any_terminal()
     try:
-        args = _parser().parse_args(_argv(argv))
+        argv, typed = _argv(argv)
+        args = _parser().parse_args(argv)
+        if typed is not None:
+            args.expression = typed
         return _run(args)
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 0
