@@ -9,7 +9,7 @@ in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 """
 
 from engine.functions import FUNCTIONS, affine
-from engine.graph import backward_order, recompute, topo_order, vary
+from engine.graph import backward_order, kept_grads, recompute, topo_order, vary
 from engine.primitive import primitive
 from engine.rules import RULES, DomainError
 from engine.value import Constant, Value, node
@@ -45,6 +45,7 @@ __all__ = [
     "expr_with",
     "hessian",
     "hessian_expr",
+    "kept_grads",
     "local_partials",
     "numeric_function",
     "node",

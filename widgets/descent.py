@@ -155,7 +155,8 @@ class Descent(Panel):
 
     # -- the numbers ---------------------------------------------------------
     def run(self, lr, steps, ascent, method="gradient"):
-        """The trajectory of ``steps`` steps; leaves the graph as found."""
+        """The trajectory of ``steps`` steps; leaves the graph as found (data and
+        grads, however the run ends: Ctrl-C included)."""
         _check_args(lr, steps, method)
         sign = 1.0 if ascent else -1.0
         rest = [v.data for v in self._others]
@@ -164,7 +165,7 @@ class Descent(Panel):
             self._line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
                                     self._f_floats)  # fmt: skip
         traj, stopped, velocity = [], None, [0.0] * len(self.vars)
-        with vary(self.root, self.vars) as at:
+        with vary(self.root, self.vars, grads=True) as at:
             x = list(self.start)
             for k in range(steps + 1):
                 try:
