@@ -11,7 +11,7 @@ in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 from engine.functions import FUNCTIONS, affine
 from engine.graph import backward_order, kept_grads, recompute, topo_order, vary
 from engine.primitive import primitive
-from engine.rules import RULES, DomainError
+from engine.rules import RULES, BudgetError, DomainError
 from engine.value import Constant, Value, node
 
 globals().update(FUNCTIONS)
@@ -37,6 +37,7 @@ __all__ = [
     "RULES",
     "FUNCTIONS",
     "Constant",
+    "BudgetError",
     "DomainError",
     "Value",
     "affine",

@@ -36,6 +36,12 @@ class DomainError(ValueError):
     """An operation met an input outside its domain (log of -1, 1/0, ...)."""
 
 
+class BudgetError(ValueError):
+    """A piece of work (a closed form, a drawing) would take too long: refused
+    before it starts, from sizes, with a one-line reason. Callers that can do
+    without it (a panel's Hessian, a drawing) leave it out and say so."""
+
+
 def _sigmoid(x):
     """1 / (1 + e^-x), written so that neither tail overflows."""
     if x >= 0:

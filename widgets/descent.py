@@ -27,7 +27,7 @@ import ipywidgets as W
 import numpy as np
 import sympy
 
-from engine import DomainError, Value, hessian, hessian_expr, vary
+from engine import BudgetError, DomainError, Value, hessian, hessian_expr, vary
 from engine.symbolic import lambdify_floats
 from widgets._common import Panel, error_html, image, num
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
@@ -121,11 +121,19 @@ class Descent(Panel):
         syms = [v.symbol for v in self.vars]
         rest = [v.symbol for v in self._others]
         self._f_expr = sympy.sympify(self.root.expr)
-        self._H_expr = hessian_expr(self.root, self.vars)
         self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
-        self._H_floats = lambdify_floats([*syms, *rest], list(self._H_expr))
         self._line = None  # built when the line search is first chosen
         self.quadratic = is_quadratic(self._f_expr, syms)
+        self.second_note = ""  # what was left out, when the Hessian is past its budget
+        try:
+            self._H_expr = hessian_expr(self.root, self.vars)
+        except BudgetError as e:  # no rates, no second-order prediction, no Newton step
+            self._H_expr = self._H_floats = self.H0 = None
+            self.second_note = self._no_h0 = (
+                f"second order left out (rates, second-order prediction, Newton): {e}"
+            )
+            return
+        self._H_floats = lambdify_floats([*syms, *rest], list(self._H_expr))
         try:
             self.H0 = hessian(self.root, self.vars)
         except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
@@ -134,6 +142,8 @@ class Descent(Panel):
     def _hessian_at(self, x):
         """The Hessian at x (nan where its closed form is undefined: a prediction only)."""
         n = len(x)
+        if self._H_floats is None:
+            return np.full((n, n), np.nan)
         try:
             flat = self._H_floats(*x, *[v.data for v in self._others])
         except (ValueError, ZeroDivisionError, OverflowError):
@@ -202,6 +212,9 @@ class Descent(Panel):
                     point["t"] = t
                     dx = [sign * t * g for g in grad]
                 else:
+                    if self._H_floats is None:
+                        stopped = f"step {k}: no Newton step: {self.second_note}"
+                        break
                     try:
                         dx = [float(d) for d in -np.linalg.solve(H, np.array(grad))]
                     except np.linalg.LinAlgError:

@@ -24,6 +24,7 @@ grows, and there is no best h to mark; the panel says so in words. Where f(x) = 
 the round-off model is 0 and has no minimum either.
 """
 
+import html
 import sys
 
 import ipywidgets as W
@@ -31,7 +32,8 @@ import numpy as np
 import sympy
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from engine import DomainError, hessian_expr, vary
+from engine import BudgetError, DomainError, hessian_expr, topo_order, vary
+from explorer._common import tree_sizes
 from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import evaluate, lecture_f, point, resolve
 
@@ -45,6 +47,7 @@ ROW_NAMES = {
     "forward": "forward (f(x+h) − f(x)) / h",
     "central": "central (f(x+h) − f(x−h)) / 2h",
 }
+MAX_MODEL_TREE = 300  # f's operations: f'' and f''' to 30 digits take about 0.5 s there
 FLOOR = 1e-17  # an error of exactly 0 has no place on a log axis: drawn at the floor
 CEILING = 1e280  # matplotlib's log axis overflows a float near 1e300: drawn at the ceiling
 
@@ -104,10 +107,7 @@ class StepSize(Panel):
             self.var.data = float(x)
         self.root.forward()  # the graph as the user left it may be stale
         self.x0 = self.var.data
-        f2 = hessian_expr(self.root, [self.var])[0, 0]
-        self._d_exprs = (f2, sympy.diff(f2, self.var.symbol).replace(
-            lambda a: isinstance(a, sympy.DiracDelta), lambda a: sympy.Integer(0)
-        ))  # fmt: skip
+        self._d_exprs, self.second_note = self._second_order()
 
         self.h = W.FloatLogSlider(
             value=h, base=10, min=-12, max=0, step=0.1, description="h",
@@ -192,7 +192,7 @@ class StepSize(Panel):
         at = point(self.root)
         self.exact = evaluate(self.var.grad_expr, at)
         self.fx = self.root.data
-        self.d2, self.d3 = (_value(e, at) for e in self._d_exprs)
+        self.d2, self.d3 = (_value(e, at) for e in self._d_exprs or (sympy.nan, sympy.nan))
         self.models = error_models(self.fx, self.d2, self.d3)
         self.h_star = {k: optimal_h(m) for k, m in self.models.items()}
         f, x = _latex(self.root), _latex(self.var)
@@ -247,10 +247,32 @@ class StepSize(Panel):
         self.plot.value = self._mark(h)
 
     # -- the theory in words ---------------------------------------------------
+    def _second_order(self):
+        """(f'', f''') in closed form and "", or None and a line saying why the error
+        models are left out (a closed-form Hessian past its budget)."""
+        tree = tree_sizes(topo_order(self.root))[self.root]
+        if tree > MAX_MODEL_TREE:  # f'' and f''' evaluated to 30 digits at every x
+            return None, (
+                f"The error models (from f'' and f''') are left out: f has {tree:,} "
+                f"operations (limit {MAX_MODEL_TREE:,}), too many to evaluate them exactly "
+                "at every x."
+            )
+        try:
+            f2 = hessian_expr(self.root, [self.var])[0, 0]
+        except BudgetError as e:
+            return None, f"The error models (from f'' and f''') are left out: {e}."
+        f3 = sympy.diff(f2, self.var.symbol).replace(
+            lambda a: isinstance(a, sympy.DiracDelta), lambda a: sympy.Integer(0)
+        )
+        return (f2, f3), ""
+
     def _notes(self):
         lines = []
-        for k, d, name, order in (("forward", self.d2, "f''", "h/2"),
-                                  ("central", self.d3, "f'''", "h^2/6")):  # fmt: skip
+        models = (("forward", self.d2, "f''", "h/2"), ("central", self.d3, "f'''", "h^2/6"))
+        if self.second_note:
+            lines.append(html.escape(self.second_note))
+            models = ()
+        for k, d, name, order in models:
             hs, best = self.h_star[k], self.best_h[k]
             measured = "no finite error" if best is None else f"measured best h ≈ {best:.0e}"
             if not np.isfinite(d):
