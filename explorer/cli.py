@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-from engine import DomainError
+from engine import BudgetError, DomainError
 from explorer._common import count_ops_at_most, pretty
 from explorer.bugs import BUGS, inject_bug
 from explorer.checking import check
@@ -163,23 +163,30 @@ def _closed_forms(report):
 
 
 def _write(root, report, args):
+    """(paths written, why the graph was not drawn or ""): a drawing past its budget
+    (too tangled for graphviz, or dot stopped at its time limit) is left out with a
+    line, and the table is still shown."""
     written = []
     fmode = None if args.formulas == "none" else args.formulas
     for fmt, path in (("svg", args.svg), ("png", args.png)):
         if path:
             _check_output(fmt, Path(path), args.force)
-            g = draw(
-                root,
-                formulas=fmode,
-                verdicts=report,
-                highlight=report.flagged,
-                max_nodes=args.max_nodes,
-            )
+            try:
+                g = draw(
+                    root,
+                    formulas=fmode,
+                    verdicts=report,
+                    highlight=report.flagged,
+                    max_nodes=args.max_nodes,
+                )
+                data = g.pipe(format=fmt)
+            except BudgetError as e:
+                return written, f"graph not drawn: {' '.join(str(e).split())}"
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(g.pipe(format=fmt))
+            path.write_bytes(data)
             written.append(str(path))
-    return written
+    return written, ""
 
 
 def _run(args):
@@ -194,12 +201,14 @@ def _run(args):
     report = check(root, h=args.h, nodes="all" if args.all_nodes else "variables")
     small = len(report.rows) <= 50
     closed = _closed_forms(report) if small and "closed_form" not in report.skipped else {}
-    written = _write(root, report, args)
+    written, not_drawn = _write(root, report, args)
     if args.json:
         out = report.to_dict()
         out["expression"] = text
         out["closed_forms"] = {k: str(e) for k, e in closed.items()}
         out["written"] = written
+        if not_drawn:
+            out["not_drawn"] = not_drawn
         print(json.dumps(out, indent=2))
     else:
         print(f"{report.root_label} = {text}")
@@ -210,6 +219,8 @@ def _run(args):
             print(f"∂{R}/∂{name} = {shown}")
         for path in written:
             print(f"wrote {path}")
+        if not_drawn:
+            print(not_drawn)
     return 0 if report.ok else 1
 
 
