@@ -24,9 +24,9 @@ import sympy
 
 from engine import BudgetError, DomainError, Value, hessian, topo_order
 from explorer import check, draw
-from explorer.render import layout_budget
 from explorer._common import count_ops_at_most
 from explorer.readable import readable
+from explorer.render import layout_budget
 from widgets._common import (
     Panel,
     error_html,
