@@ -258,6 +258,7 @@ _TABLE = [
         _check_pow,
         arity=2,
         pole=lambda a, b: a,
+        scale=_relative,  # near a base of 0 (x**x at 1e-20) the curve bends within |a|
         math="a^b, a > 0",
     ),
     Rule(
@@ -311,7 +312,8 @@ _TABLE = [
         lambda m, out, x: (1 + out**2,),
         _check_tan,
         function="tan",
-        scale=_unit,
+        # near a pole tan x ~ 1/(pole - x), and |cos x| is about that distance
+        scale=lambda x: min(1.0, abs(math.cos(x))),
         pole=lambda x: math.cos(x),
         math="tan x, poles at π/2 + nπ",
     ),

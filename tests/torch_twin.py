@@ -15,6 +15,7 @@ TORCH = SimpleNamespace(
     cos=torch.cos,
     tan=torch.tan,
     atan=torch.atan,
+    atan_slope=lambda x: 1 / (1 + x**2),  # atan's slope: torch differentiates atan itself
     sinh=torch.sinh,
     cosh=torch.cosh,
     tanh=torch.tanh,
