@@ -373,6 +373,8 @@ def taylor_start(root, variables):
         return start + (f"not shown past {MAX_TAYLOR} variables (n² Hessian formulas)",)
     try:
         return start + (hessian(root, variables),)
+    except BudgetError as e:  # past the closed form's budget: the line says so
+        return start + (f"left out: {e}",)
     except (DomainError, ValueError, TypeError) as e:
         return start + (f"no Hessian here: {e}",)
 
