@@ -15,6 +15,7 @@ import sys
 import textwrap
 import time
 import uuid
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -63,13 +64,18 @@ def test_a_tangled_drawing_is_refused_before_dot_starts(text):
 
 def test_the_layout_estimate_counts_long_edges_as_dot_ranks_them():
     # x feeds every '+' of a chain: the k-th use spans k ranks
-    drawn, virtual = layout_work(engine.topo_order(built("+".join(["x"] * 10), x=1.0)))
-    assert (drawn, virtual) == (1 + 2 * 9, sum(2 * k for k in range(9)))
+    drawn, virtual, worst = layout_work(engine.topo_order(built("+".join(["x"] * 10), x=1.0)))
+    assert (drawn, virtual, worst) == (1 + 2 * 9, sum(2 * k for k in range(9)), virtual)
+    # a sum of separate terms: each term sits just before its '+'
+    terms = "+".join(f"tanh(a{i}*b{i})" for i in range(83))
+    values = {f"a{i}": 0.1 for i in range(83)} | {f"b{i}": 0.2 for i in range(83)}
+    assert layout_work(engine.topo_order(built(terms, **values)))[1:] == (0, 0)
     # a leaf used once sits beside its use: a long chain of constants has no long edge
     y = Value(0.5, label="y")
     for _ in range(200):
         y = y * 1.0
     assert layout_work(engine.topo_order(y))[1] == 0
+    ET.fromstring(draw(built(terms, **values), formulas="grad").pipe("svg"))
 
 
 def test_cli_shows_the_table_and_a_line_when_the_graph_is_not_drawn(tmp_path, capsys):
@@ -82,10 +88,12 @@ def test_cli_shows_the_table_and_a_line_when_the_graph_is_not_drawn(tmp_path, ca
 
 
 def test_sums_of_products_draw_or_are_refused_quickly():
-    text = "+".join(f"x{i % 5}*y{i % 3}" for i in range(100))
     values = {f"x{i}": 1.0 for i in range(5)} | {f"y{i}": 2.0 for i in range(3)}
+    text = "+".join(f"x{i % 5}*y{i % 3}" for i in range(100))
     with pytest.raises(BudgetError):
         draw(built(text, **values), max_nodes=1000)
+    text = "+".join(f"x{i % 5}*y{i % 3}" for i in range(40))
+    ET.fromstring(draw(built(text, **values)).pipe("svg"))
 
 
 def test_nudge_leaves_a_tangled_graph_out_with_a_line():
