@@ -74,7 +74,7 @@ CASES = [
     (
         "Hessian at its budget's edge (tree × n² ≈ 4,000: 3 variables, 434 operations)",
         "py",
-        'engine.hessian(built("+".join(f"tanh({i % 7 + 1}*x*y+{i}*z - x)" for i in range(29)), "
+        'engine.hessian(built("+".join(f"tanh({i % 7 + 1}*x*y+{i}*z - x)" for i in range(29)), '
         "x=0.3, y=0.2, z=0.1))",
     ),
     (
