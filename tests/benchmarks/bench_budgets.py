@@ -48,6 +48,18 @@ CASES = [
         ["/".join(["x"] * 40), "--at", "x=1", "--svg", "/tmp/bench_budgets.svg"],
     ),
     (
+        "CLI, 60 products of 8 shared variables summed, with `--svg` (inside the budget)",
+        "cli",
+        [
+            "+".join(f"x{i % 5}*y{i % 3}" for i in range(60)),
+            "--at",
+            *(f"x{i}=1.5" for i in range(5)),
+            *(f"y{i}=0.5" for i in range(3)),
+            "--svg",
+            "/tmp/bench_budgets.svg",
+        ],
+    ),
+    (
         "`draw(…).pipe()`, 500 nodes (max_nodes), formulas on every node",
         "py",
         'r = built("+".join(f"tanh(a{i}*b{i})" for i in range(83)), '
