@@ -27,6 +27,12 @@ nothing here needs one yet.)
 Its derivative is zero on both sides of the kink and a Dirac delta on it; the
 delta is dropped, so the Hessian at a kink is the derivative of the first
 derivative's convention: relu''(0) = abs''(0) = 0, as PyTorch's double backward.
+Each kink stays one node through ``diff`` (``_kinks_as_steps``), so nested kinks
+cost what smooth functions do.
+
+**Budget.** The work is sized before SymPy starts (``budget``: the expression's
+tree and the number of variables); past it ``BudgetError`` says so in one line,
+and a caller that can do without the closed form leaves it out.
 
 **State.** The gradient's sweep is ``backward()``'s; where the variables' last
 ``backward()`` was not from ``root``, one is run here and every node's ``grad``
