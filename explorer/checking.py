@@ -16,6 +16,11 @@ last ``backward()`` behind it:
   node is nudged and only the nodes after it are recomputed. The data are
   restored (and ``forward()`` run again) even when an evaluation raises.
 
+Where floats make the verdict hard (``explorer.verdicts``): at a kink backprop is
+held to the closed form's subgradient, not to any slope between the sides; a
+finite difference too uncertain to tell right from wrong is left out with a note;
+underflow in the graph brings a 50-digit column (``precise``) or a 'doubtful'.
+
 Relative error ``|a - b| / max(|a|, |b|, floor)``, taken between ``grad`` and
 each reference; the row's ``rel_error`` is the worst of them. The floor keeps a
 true zero from reading as a 100% error: 1e-8 against the exact references, 1e-6
