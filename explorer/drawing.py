@@ -25,7 +25,7 @@ from explorer._common import (
     symbolic_budget,
     tree_sizes,
 )
-from explorer.render import DOT_SECONDS, MAX_LAYOUT, layout_budget, run_dot
+from explorer.render import DOT_SECONDS, MAX_LAYOUT, layout_budget, render_file, run_dot
 from explorer.report import COLOURS
 from explorer.target import resolve_with_grads
 from explorer.theme import graph_html
@@ -123,6 +123,7 @@ class Drawing(graphviz.Digraph):
     HTML get graphviz's own SVG image."""
 
     dot_seconds = DOT_SECONDS  # the wall-clock limit on one run of dot
+    _render = staticmethod(render_file)  # .render(...): dot under DOT_SECONDS (the default) too
 
     def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
              quiet=False, *, engine=None, encoding=None):  # fmt: skip

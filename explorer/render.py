@@ -95,9 +95,10 @@ def _kill(proc):
     proc.wait()
 
 
-def run_dot(cmd, data, seconds=DOT_SECONDS):
-    """The stdout of graphviz's ``cmd`` fed ``data`` (bytes); raises
-    ``DrawingTimeout`` past ``seconds`` of wall-clock time, after killing it."""
+def run_dot(cmd, data, seconds=DOT_SECONDS, cwd=None):
+    """The stdout of graphviz's ``cmd`` fed ``data`` (bytes, or None), run in
+    ``cwd``; raises ``DrawingTimeout`` past ``seconds`` of wall-clock time, after
+    killing it."""
     if shutil.which(cmd[0]) is None:
         import graphviz
 
@@ -108,6 +109,7 @@ def run_dot(cmd, data, seconds=DOT_SECONDS):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: killed as one
+        cwd=cwd,
     )
     try:
         out, err = proc.communicate(data, timeout=seconds)
@@ -125,3 +127,44 @@ def run_dot(cmd, data, seconds=DOT_SECONDS):
 
         raise graphviz.CalledProcessError(proc.returncode, cmd, output=out, stderr=err)
     return out
+
+
+def render_file(engine, format=None, filepath=None, renderer=None, formatter=None,
+                neato_no_op=None, quiet=False, *, outfile=None,
+                raise_if_result_exists=False, overwrite_filepath=False):  # fmt: skip
+    """graphviz's ``backend.rendering.render`` (what ``Digraph.render`` calls: the
+    source file at ``filepath`` to ``outfile``), with dot run by ``run_dot``."""
+    import os
+    import pathlib
+
+    from graphviz import exceptions
+    from graphviz.backend import dot_command
+    from graphviz.backend import rendering as R
+
+    if raise_if_result_exists and overwrite_filepath:
+        raise ValueError("overwrite_filepath cannot be combined with raise_if_result_exists")
+    filepath = None if filepath is None else pathlib.Path(filepath)
+    outfile = None if outfile is None else pathlib.Path(outfile)
+    if outfile is not None:
+        format = R.get_format(outfile, format=format)
+        filepath = filepath or R.get_filepath(outfile)
+        if (
+            not overwrite_filepath
+            and outfile.name == filepath.name
+            and outfile.resolve() == filepath.resolve()
+        ):
+            raise ValueError(f"outfile {outfile.name!r} must be different from input file")
+        target = outfile.resolve() if outfile.parent != filepath.parent else outfile.name
+        args = ["-o", os.fspath(target), filepath.name]
+    elif filepath is None or format is None:
+        raise exceptions.RequiredArgumentError("filepath and format are required")
+    else:
+        outfile = R.get_outfile(filepath, format=format, renderer=renderer, formatter=formatter)
+        args = ["-O", filepath.name]
+    if raise_if_result_exists and os.path.exists(outfile):
+        raise exceptions.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+    cmd = dot_command.command(
+        engine, format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
+    )
+    run_dot(cmd + args, None, cwd=filepath.parent if filepath.parent.parts else None)
+    return os.fspath(outfile)

@@ -466,3 +466,19 @@ def test_an_expression_after_double_dash_is_taken_as_typed(capsys):
 def test_error_columns_count_from_what_was_typed(argv, capsys):
     assert main([*argv, "--at", "x=1", "y=2"]) == 2
     assert "column 5:" in capsys.readouterr().err
+
+
+def test_render_to_a_file_runs_dot_under_the_limit_too(tmp_path, monkeypatch):
+    g = draw(built("tanh(x*y)", x=1.0, y=2.0))
+    assert g.render(tmp_path / "a", format="svg", cleanup=True).endswith("a.svg")
+    ET.parse(tmp_path / "a.svg")
+    seen = []
+
+    def too_slow(cmd, data, seconds=10.0, cwd=None):
+        seen.append(cmd)
+        raise DrawingTimeout("graphviz's dot ran past 10 s and was stopped")
+
+    monkeypatch.setattr("explorer.render.run_dot", too_slow)
+    with pytest.raises(DrawingTimeout):
+        g.render(tmp_path / "b", format="svg")
+    assert seen and seen[0][0] == "dot"
