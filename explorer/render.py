@@ -99,6 +99,7 @@ def run_dot(cmd, data, seconds=DOT_SECONDS, cwd=None):
     """The stdout of graphviz's ``cmd`` fed ``data`` (bytes, or None), run in
     ``cwd``; raises ``DrawingTimeout`` past ``seconds`` of wall-clock time, after
     killing it."""
+    cmd = [os.fspath(c) for c in cmd]
     if shutil.which(cmd[0]) is None:
         import graphviz
 

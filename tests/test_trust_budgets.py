@@ -481,4 +481,4 @@ def test_render_to_a_file_runs_dot_under_the_limit_too(tmp_path, monkeypatch):
     monkeypatch.setattr("explorer.render.run_dot", too_slow)
     with pytest.raises(DrawingTimeout):
         g.render(tmp_path / "b", format="svg")
-    assert seen and seen[0][0] == "dot"
+    assert seen and str(seen[0][0]) == "dot"
