@@ -10,9 +10,9 @@ in ``FUNCTIONS``; ``engine.primitive`` adds one at run time.
 
 from engine import fast
 from engine.functions import FUNCTIONS, affine
-from engine.graph import backward_order, recompute, topo_order, vary
+from engine.graph import backward_order, kept_grads, recompute, topo_order, vary
 from engine.primitive import primitive
-from engine.rules import RULES, DomainError
+from engine.rules import RULES, BudgetError, DomainError
 from engine.value import Constant, Value, backward_step, node
 
 globals().update(FUNCTIONS)
@@ -46,6 +46,7 @@ __all__ = [
     "SecondOrder",
     "FUNCTIONS",
     "Constant",
+    "BudgetError",
     "Curvature",
     "DomainError",
     "Value",
@@ -60,6 +61,7 @@ __all__ = [
     "hessian",
     "hessian_expr",
     "hvp",
+    "kept_grads",
     "local_partials",
     "numeric_function",
     "node",

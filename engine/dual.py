@@ -25,6 +25,7 @@ derivative is a Dirac delta. That is PyTorch's double backward: relu''(x) = 0
 everywhere, relu''(0) included.
 """
 
+from engine.namespace import HELPERS
 from engine.rules import NUM, RULES
 
 
@@ -155,6 +156,8 @@ def _namespace():
             ns[name] = _from_rule(by_function[name])
         elif name in ("sign", "heaviside"):
             ns[name] = _piecewise_constant(fn)
+        elif name in HELPERS and callable(HELPERS[name][2]):  # atan_slope: its formula
+            ns[name] = (lambda c: lambda *xs: c(DUAL, *xs))(HELPERS[name][2])
         else:  # a name the namespace gained without a rule: say so when used
             ns[name] = _missing(name)
     return type("DualMath", (), {k: staticmethod(v) if callable(v) else v for k, v in ns.items()})

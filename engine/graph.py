@@ -4,7 +4,7 @@ The one copy of each loop every other module uses: ``topo_order`` (inputs before
 the nodes made from them), ``seed`` and ``backward_order`` (the start and the order
 of ``backward()``'s sweep), ``recompute`` (``forward()`` over a stretch of the
 order) and ``vary`` (set some nodes' data, recompute what depends on them, restore
-everything on the way out).
+everything on the way out; ``kept_grads`` restores the grads too).
 No recursion anywhere: a chain a million nodes deep works.
 
 ``builds_without_gc`` pauses the cyclic garbage collector while a builder makes a
@@ -249,10 +249,29 @@ def recompute(nodes):
 
 
 @contextlib.contextmanager
-def vary(root, nodes):
+def kept_grads(nodes):
+    """On leaving the block, however it is left (an error, Ctrl-C), every node's
+    ``grad`` and the record of its last ``backward()`` root are as they were: a
+    run that calls ``backward()`` at other points (a descent's trajectory) leaves
+    the user's gradients, not those of a point partway along it."""
+    saved = [(v, v.grad, getattr(v, "_root", None)) for v in nodes]
+    try:
+        yield
+    finally:
+        for v, g, r in saved:
+            v.grad = g
+            if r is not None:
+                v._root = r
+            elif hasattr(v, "_root"):
+                del v._root
+
+
+@contextlib.contextmanager
+def vary(root, nodes, *, grads=False):
     """``with vary(root, [x, y]) as f: f(1.0, 2.0)`` sets x and y's data, recomputes
     the nodes after them and returns root's data; on leaving the block, however it
-    is left, every node's data is as it was before.
+    is left, every node's data is as it was before, and with ``grads=True`` every
+    node's grad too (``kept_grads``: for a block that runs ``backward()``).
 
     The nodes may be variables or intermediate nodes: an intermediate node is held
     at the value given while the nodes after it are recomputed (a nudge of that
@@ -279,8 +298,10 @@ def vary(root, nodes):
         recompute(after)
         return root.data
 
+    keep = kept_grads(order) if grads else contextlib.nullcontext()
     try:
-        yield f
+        with keep:
+            yield f
     finally:
         for w, x in saved:
             w.data = x

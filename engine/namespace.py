@@ -4,8 +4,9 @@
 A rule's forward and partials call ``m.exp``, ``m.asinh``, ``m.max``...: each name is
 either a function of the table (``Rule.num`` is its float function, ``Rule.sym`` its
 SymPy one: ``engine.rules.enter`` puts them here) or one of ``HELPERS``, the few
-names the rules use that are not functions of the engine (``heaviside``, ``max``,
-``min``, ``pi``, ``e``), each with its float, SymPy and PyTorch forms in one line.
+names the rules use that are not functions of the engine
+(``heaviside``, ``atan_slope``, ``max``, ``min``, ``pi``, ``e``), each with its float,
+SymPy and PyTorch forms in one line.
 SymPy's side is resolved name by name on first use, so ``import engine`` and
 training never load SymPy.
 """
@@ -16,6 +17,16 @@ from types import SimpleNamespace
 
 def _heaviside(x, h0):
     return 1.0 if x > 0 else 0.0 if x < 0 else float(h0) if x == 0 else math.nan
+
+
+def _atan_slope(x):
+    """1 / (1 + x^2), written so that x^2 cannot overflow: for |x| > 1 it is
+    r^2 / (1 + r^2) with r = 1/x, which underflows to 0.0 where the slope is below
+    the smallest float (x = 1e200: the slope is 1e-400, a float 0.0), as PyTorch's."""
+    if abs(x) <= 1.0:
+        return 1.0 / (1.0 + x * x)
+    r = 1.0 / x
+    return r * r / (1.0 + r * r)
 
 
 def _lattice(pick):
@@ -51,6 +62,8 @@ HELPERS = {
         # 1/2 (1 + sign x), moved to h0 at 0: torch's heaviside wants h0 as a tensor
         lambda m, x, h0: (1 + m.sign(x)) / 2 + (h0 - 0.5) * (1 - m.abs(m.sign(x))),
     ),
+    # atan's slope, stable in floats; its formula is the textbook one
+    "atan_slope": (_atan_slope, lambda x: 1 / (1 + x**2), lambda m, x: 1 / (1 + x**2)),
     "max": (_lattice(max), _lattice_sym("Max"), "maximum"),
     "min": (_lattice(min), _lattice_sym("Min"), "minimum"),
     "pi": (math.pi, None, math.pi),

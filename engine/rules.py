@@ -42,6 +42,12 @@ class DomainError(ValueError):
     """An operation met an input outside its domain (log of -1, 1/0, ...)."""
 
 
+class BudgetError(ValueError):
+    """A piece of work (a closed form, a drawing) would take too long: refused
+    before it starts, from sizes, with a one-line reason. Callers that can do
+    without it (a panel's Hessian, a drawing) leave it out and say so."""
+
+
 def _sigmoid(x):
     """1 / (1 + e^-x), written so that neither tail overflows."""
     if x >= 0:
@@ -213,6 +219,7 @@ _TABLE = [
         _check_pow,
         arity=2,
         pole=lambda a, b: a,
+        scale=_relative,  # near a base of 0 (x**x at 1e-20) the curve bends within |a|
         math="a^b, a > 0 (or a = 0 < b)",
     ),
     Rule(
@@ -271,7 +278,8 @@ _TABLE = [
         lambda m, out, x: (1 + out**2,),
         _check_tan,
         function="tan",
-        scale=_unit,
+        # near a pole tan x ~ 1/(pole - x), and |cos x| is about that distance
+        scale=lambda x: min(1.0, abs(math.cos(x))),
         pole=lambda x: math.cos(x),
         math="tan x, poles at π/2 + nπ",
         num=math.tan,
@@ -279,7 +287,7 @@ _TABLE = [
     Rule(
         "atan",
         lambda m, x: m.atan(x),
-        lambda m, out, x: (1 / (1 + x**2),),
+        lambda m, out, x: (m.atan_slope(x),),
         function="atan",
         scale=lambda x: max(1.0, abs(x)),
         aliases=("arctan",),

@@ -27,6 +27,12 @@ products, Hessians, curvature) come without SymPy from ``engine.second_numeric``
 Its derivative is zero on both sides of the kink and a Dirac delta on it; the
 delta is dropped, so the Hessian at a kink is the derivative of the first
 derivative's convention: relu''(0) = abs''(0) = 0, as PyTorch's double backward.
+Each kink stays one node through ``diff`` (``_kinks_as_steps``), so nested kinks
+cost what smooth functions do.
+
+**Budget.** The work is sized before SymPy starts (``budget``: the expression's
+tree and the number of variables); past it ``BudgetError`` says so in one line,
+and a caller that can do without the closed form leaves it out.
 
 **State.** The gradient's sweep is ``backward()``'s, run symbolically from the
 root it is given (``grad_expr(root, v)``): no ``backward()`` is run and no node's
@@ -39,10 +45,31 @@ import weakref
 import sympy
 
 from engine.graph import EPOCH, topo_order, variables_of
-from engine.rules import DomainError
+from engine.rules import BudgetError, DomainError
 from engine.symbolic import diff, expr, grad_expr, lambdify_floats, precisely, symbol
 
 _cache = weakref.WeakKeyDictionary()  # root -> {(epoch, variable ids): _Second}
+
+# The closed-form Hessian's budget: n^2 diffs of gradients about as large as the
+# expression's tree. Past it the work takes seconds to minutes; refused up front.
+MAX_TREE = 2000
+MAX_WORK = 4_000  # tree size x n^2: 5,000 took about 3 s (70 tanh terms, 3 variables)
+
+
+def budget(root, n):
+    """Why the closed-form Hessian of root over n variables would take too long, in
+    one line, or None: decided by sizes (exact integers, the tree never built)."""
+    size = {}
+    for v in topo_order(root):
+        size[v] = 1 + sum(size[c] for c in v.inputs)
+    tree = size[root]
+    if tree > MAX_TREE or tree * n * n > MAX_WORK:
+        return (
+            f"the closed-form Hessian of a {tree:,}-operation expression in {n} "
+            f"variable{'s' * (n != 1)} would take too long (limit {MAX_TREE:,} operations, "
+            f"{MAX_WORK:,} operations x variables²)"
+        )
+    return None
 
 
 class _Second:
@@ -53,7 +80,7 @@ class _Second:
         grads = _gradient(root, chosen)
         syms = [symbol(v) for v in chosen]
         grads = [_kinks_as_steps(g) for g in grads]
-        rows = [[_no_delta(diff(g, s)) for s in syms] for g in grads]
+        rows = [[_kinks_back(_no_delta(diff(g, s))) for s in syms] for g in grads]
         self.matrix = sympy.Matrix(rows)
         self.leaves = [v for v in topo_order(root) if v.is_variable]
         self.n = len(chosen)
@@ -81,28 +108,122 @@ def _real(y):
     return float(y) if isinstance(y, int | float) else math.nan
 
 
-def _kinks_as_steps(e):
-    """max, min and abs written with the step functions of the rule table's
-    convention, so that ``diff`` gives the first derivative's value at a kink, not
-    SymPy's: Max(0, x) (relu) = x H(x) with H(0) = 0; Max(a, b) = a H(a - b) +
-    b H(b - a) and Min(a, b) = a H(b - a) + b H(a - b) with H(0) = 1/2 (a tie: 1/2
-    each); |u| = u sign(u) (sign(0) = 0)."""
+class _Step(sympy.Function):
+    """Heaviside(x, h0) whose derivative is 0: the kink's delta dropped (see the module)."""
 
-    def steps(m):
-        a, b = m.args
-        if isinstance(m, sympy.Max) and 0 in (a, b):  # relu, or maximum(x, 0): relu's
-            x = b if a == 0 else a
-            return x * sympy.Heaviside(x, 0)
+    def fdiff(self, argindex=1):
+        return sympy.Integer(0)
+
+
+class _Sign(sympy.Function):
+    """sign(x) whose derivative is 0: the kink's delta dropped."""
+
+    def fdiff(self, argindex=1):
+        return sympy.Integer(0)
+
+
+class _Abs(sympy.Function):
+    """|u| with the rule table's derivative: d|u|/du = sign(u) (0 at u = 0)."""
+
+    def fdiff(self, argindex=1):
+        return _Sign(self.args[0])
+
+
+class _Relu(sympy.Function):
+    """max(0, u) with relu's derivative H(u) (0 at u = 0)."""
+
+    def fdiff(self, argindex=1):
+        return _Step(self.args[0], 0)
+
+
+class _Max(sympy.Function):
+    """max(a, b) with the derivatives H(a - b), H(b - a) (1/2 each at a tie)."""
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
         half = sympy.Rational(1, 2)
-        up = 1 if isinstance(m, sympy.Max) else -1  # the min picks the lower one
-        return a * sympy.Heaviside(up * (a - b), half) + b * sympy.Heaviside(up * (b - a), half)
+        return _Step(a - b, half) if argindex == 1 else _Step(b - a, half)
 
-    e = e.replace(lambda a: isinstance(a, (sympy.Max, sympy.Min)) and len(a.args) == 2, steps)
-    # |u| = u sign(u): SymPy differentiates Abs of an argument it cannot prove real
-    # (atan(x**-2)) with re() and im(), which have no float function
-    return e.replace(
-        lambda a: isinstance(a, sympy.Abs), lambda a: a.args[0] * sympy.sign(a.args[0])
-    )
+
+class _Min(sympy.Function):
+    """min(a, b) with the derivatives H(b - a), H(a - b) (1/2 each at a tie)."""
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        half = sympy.Rational(1, 2)
+        return _Step(b - a, half) if argindex == 1 else _Step(a - b, half)
+
+
+def _rebuild(e, convert):
+    """e with every subexpression whose type is in ``convert`` (a dict type ->
+    function of the rebuilt node) replaced, inner ones first. One visit per distinct
+    subexpression, iteratively: SymPy's ``replace`` walks the tree, whose size grows
+    with the square of a nesting's depth (and recurses on it)."""
+    done = {}
+    stack = [(e, False)]
+    while stack:
+        a, ready = stack.pop()
+        if a in done:
+            continue
+        if not a.args:
+            done[a] = a
+        elif not ready:
+            stack.append((a, True))
+            stack.extend((b, False) for b in a.args if b not in done)
+        else:
+            args = tuple(done[b] for b in a.args)
+            b = a if args == a.args else a.func(*args)
+            fn = next((f for t, f in convert.items() if isinstance(b, t)), None)
+            done[a] = fn(b) if fn else b
+    return done[e]
+
+
+def _lattice_kink(m):
+    if len(m.args) != 2:
+        return m
+    a, b = m.args
+    if isinstance(m, sympy.Max) and 0 in (a, b):  # relu, or maximum(x, 0): relu's
+        return _Relu(b if a == 0 else a)
+    return (_Max if isinstance(m, sympy.Max) else _Min)(a, b)
+
+
+_TO_KINKS = {
+    sympy.Max: _lattice_kink,
+    sympy.Min: _lattice_kink,
+    sympy.Abs: lambda a: _Abs(a.args[0]),
+    sympy.sign: lambda a: _Sign(a.args[0]),
+    sympy.Heaviside: lambda a: _Step(*a.args),
+}
+
+
+def _kinks_as_steps(e):
+    """max, min, abs, sign and the step written as functions whose derivatives are
+    the rule table's convention, so that ``diff`` gives the first derivative's value
+    at a kink, not SymPy's: d relu(u) = H(u) du with H(0) = 0; d max(a, b) =
+    H(a - b) da + H(b - a) db with H(0) = 1/2 (a tie: 1/2 each), min alike;
+    d|u| = sign(u) du; the derivative of a step or of sign is 0 (its delta dropped).
+
+    Each kink stays one node whose derivative names its argument once: writing |u|
+    as u sign(u) instead would put u in the tree twice, doubling it at every level of
+    nesting (12 nested abs: 30 s), and SymPy's own Abs differentiates an argument it
+    cannot prove real (atan(x**-2)) with re() and im(), which have no float function.
+    ``_kinks_back`` turns them back into SymPy's functions."""
+    return _rebuild(e, _TO_KINKS)
+
+
+_BACK = {
+    _Step: lambda a: sympy.Heaviside(*a.args),
+    _Sign: lambda a: sympy.sign(a.args[0]),
+    _Abs: lambda a: sympy.Abs(a.args[0]),
+    _Relu: lambda a: sympy.Max(0, a.args[0], evaluate=False),
+    _Max: lambda a: sympy.Max(*a.args, evaluate=False),
+    _Min: lambda a: sympy.Min(*a.args, evaluate=False),
+}
+
+
+def _kinks_back(e):
+    """The inverse of ``_kinks_as_steps``: SymPy's own Heaviside, sign, Abs, Max, Min."""
+    return _rebuild(e, _BACK)
 
 
 def _is_kink_derivative(a):
@@ -115,7 +236,8 @@ def _is_kink_derivative(a):
 
 def _no_delta(e):
     """A second derivative with the Dirac deltas of kinks dropped (see the module)."""
-    return e.replace(_is_kink_derivative, lambda a: sympy.Integer(0))
+    drop = lambda a: sympy.Integer(0) if _is_kink_derivative(a) else a  # noqa: E731
+    return _rebuild(e, {sympy.DiracDelta: drop, sympy.Derivative: drop})
 
 
 def _gradient(root, chosen):
@@ -131,10 +253,12 @@ def _second(root, variables):
     chosen = variables_of(root, variables, "hessian")
     if not chosen:
         raise ValueError("hessian: the output's graph has no variables")
-    expr(root)  # checks the names and that every node has a rule, with one-line errors
     key = (EPOCH[0], tuple(id(v) for v in chosen))
     per_root = _cache.setdefault(root, {})
     if key not in per_root:
+        if why := budget(root, len(chosen)):
+            raise BudgetError(f"hessian: {why}")
+        expr(root)  # checks the names and that every node has a rule, with one-line errors
         per_root.clear()  # an old epoch's entries name old labels
         try:
             per_root[key] = _Second(root, chosen)

@@ -547,8 +547,14 @@ _NAN = float("nan")
 
 
 def lambdify_floats(symbols, exprs):
-    """``f(*floats) -> [float per expr]``, with the namespaces' own float functions."""
+    """``f(*floats) -> [float per expr]``, with the namespaces' own float functions.
+
+    The arguments are renamed to dummies in the generated code (``dummify``): a
+    variable a user named ``Heaviside`` or ``exp`` must not shadow that function."""
     known = _namespace_functions()
     return sympy.lambdify(
-        symbols, list(exprs), modules=[{f.__name__: fn for f, fn in known.items()}, "math"]
+        symbols,
+        list(exprs),
+        modules=[{f.__name__: fn for f, fn in known.items()}, "math"],
+        dummify=True,
     )

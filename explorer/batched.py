@@ -76,8 +76,9 @@ def _vec_of(name):
     if name in ("max", "min"):
         fn = np.maximum if name == "max" else np.minimum
         return lambda *a: fn.reduce(np.broadcast_arrays(*a))
-    if name in HELPERS:  # the constants
-        return HELPERS[name][0]
+    if name in HELPERS:  # a constant, or a helper's composite over this namespace
+        number, _, composite = HELPERS[name]
+        return (lambda *xs: composite(VEC, *xs)) if callable(composite) else number
     rule = NAMESPACE.get(name)
     if rule is None:
         raise AttributeError(f"the math namespace has no {name!r}")

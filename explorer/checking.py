@@ -24,6 +24,11 @@ report says how many nodes each column covered and how many rows its table shows
 (``engine.graph.passes``: ``zero_grad()`` forgotten, the lecture's chapter 14 bug),
 the summary says which and what to do.
 
+Where floats make the verdict hard (``explorer.verdicts``): at a kink backprop is
+held to the closed form's subgradient, not to any slope between the sides; a
+finite difference too uncertain to tell right from wrong is left out with a note;
+underflow in the graph brings a 50-digit column (``precise``) or a 'doubtful'.
+
 Relative error ``|a - b| / max(|a|, |b|, floor)``, taken between ``grad`` and
 each reference; the row's ``rel_error`` is the worst of them. The floor keeps a
 true zero from reading as a 100% error: 1e-8 against the exact references, 1e-6
@@ -49,6 +54,7 @@ import sympy
 import engine
 from engine import DomainError
 from engine.graph import PASSES, passes
+from explorer import verdicts
 from explorer._common import (
     MAX_CHAIN,
     MAX_CLOSED_WORK,
@@ -265,6 +271,37 @@ def _gradient_sizes(order):
     return size
 
 
+def _hard_cases(root, order, targets, fd, plan):
+    """What the verdict needs at kinks and underflow (``explorer.verdicts``): the rule
+    table's sweep in floats when some difference met a kink, the nodes that
+    underflowed and, if any did, SymPy's derivatives at 50 digits."""
+    kinks = any(d.kind == "kink" for d in fd.values())
+    under = verdicts.underflowed(order)
+    precise = verdicts.precise_grads(root, targets, plan.tree) if under else {}
+    return {
+        "table": verdicts.table_grads(order) if kinks else {},
+        "under": under,
+        "precise": precise,
+    }
+
+
+def _underflow(v, hard, errors, notes, i, floor):
+    """Underflow spoils every exact column alike: compare with the 50-digit
+    derivative, or, where there is none, say so and never read 'good'."""
+    if not hard["under"]:
+        return
+    where = name_of(hard["under"][0])
+    if v in hard["precise"]:
+        errors["precise"] = _rel(v.grad, hard["precise"][v], floor)
+        notes[i] = (
+            f"underflow at node {where!r}: compared with the derivative at 50 digits "
+            f"({hard['precise'][v]:.10g})"
+        )
+    else:
+        errors["underflow"] = verdicts.UNTRUSTED  # 'doubtful': nothing exact to hold it to
+        notes[i] = f"underflow at node {where!r}: the exact columns may share it, unverified"
+
+
 def _rel(a, b, floor):
     if math.isnan(a) or math.isnan(b):
         return math.nan
@@ -317,6 +354,7 @@ def check(
         else _finite_diffs(root, order, index, targets, float(h), skipped, notes, limits)
     )
 
+    hard = _hard_cases(root, order, targets, fd, plan)
     rows, left_out = [], 0
     for v in targets:
         i = index[v]
@@ -330,24 +368,20 @@ def check(
         floor = max(FLOOR_EXACT, 1e4 * 8 * EPS * sizes.get(v, 0.0))
         errors = {col: _rel(v.grad, x, floor) for col, x in refs.items() if x is not None}
         if d is not None:
-            errors["finite_diff"] = d.rel_error(v.grad, FLOOR_EXACT)
+            if why := verdicts.untrusted(d, v.grad):
+                notes[i] = why
+            else:
+                errors["finite_diff"] = d.rel_error(v.grad, FLOOR_EXACT)
+        _underflow(v, hard, errors, notes, i, floor)
         if not errors:
             left_out += 1
             continue
-        kink = d is not None and d.kind == "kink" and errors["finite_diff"] <= BANDS_OK
-        if kink:
-            # At a kink every slope between the two sides is a valid subgradient. The
-            # SymPy oracle may take another one (Heaviside(0) = 1/2 for relu), and the
-            # closed form, evaluated exactly, may see no tie where floats see one
-            # (max(x, x + 1e-61)): either is right if it lies between the slopes.
-            left, right = d.slopes
-            notes[i] = (
-                f"a kink: the slopes are {left:.6g} from the left and {right:.6g} from the "
-                f"right; backprop's {v.grad:.6g} lies between them (the rule table's choice)"
-            )
-            for col in ("closed_form", "oracle"):
-                if col in errors and d.rel_error(refs[col], FLOOR_EXACT) <= BANDS_OK:
-                    errors.pop(col)
+        kink = (
+            d is not None and d.kind == "kink" and errors.get("finite_diff", math.inf) <= BANDS_OK
+        )
+        if kink:  # held to the rule table's subgradient, not to any between the slopes
+            table = hard["table"].get(v)
+            notes[i] = verdicts.judge_kink(v.grad, d, refs, errors, table, _rel, floor)
         worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)
         rows.append(
             CheckRow(

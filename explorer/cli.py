@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-from engine import DomainError
+from engine import BudgetError, DomainError
 from explorer._common import count_ops_at_most, pretty
 from explorer.bugs import BUGS, inject_bug
 from explorer.checking import check
@@ -104,18 +104,20 @@ def _values(tokens):
 
 
 def _argv(argv):
-    """An expression may start with '-' ("-x*y"): argparse would take it for an option."""
+    """(the arguments for argparse, the expression taken as typed or None).
+
+    An expression may start with '-' ("-x*y"): argparse would take it for an option.
+    It is set aside and a placeholder parsed in its place, so the text reaches the
+    parser exactly as typed (its length and the error columns are the user's)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     options = {s for a in _parser()._actions for s in a.option_strings}
     if argv[:1] == ["--"] and len(argv) > 1:  # explorer -- "-x*y" --at x=1 y=2
-        argv = argv[1:]
-        argv[0] = " " + argv[0]
-        return argv
+        return ["_", *argv[2:]], argv[1]
     first = argv[0] if argv else ""
     looks_like_option = re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", first, re.S)
     if first.startswith("-") and first.split("=")[0] not in options and not looks_like_option:
-        argv[0] = " " + first  # argparse reads an argument with a space as a positional
-    return argv
+        return ["_", *argv[1:]], first
+    return argv, None
 
 
 def _build(args):
@@ -161,23 +163,30 @@ def _closed_forms(report):
 
 
 def _write(root, report, args):
+    """(paths written, why the graph was not drawn or ""): a drawing past its budget
+    (too tangled for graphviz, or dot stopped at its time limit) is left out with a
+    line, and the table is still shown."""
     written = []
     fmode = None if args.formulas == "none" else args.formulas
     for fmt, path in (("svg", args.svg), ("png", args.png)):
         if path:
             _check_output(fmt, Path(path), args.force)
-            g = draw(
-                root,
-                formulas=fmode,
-                verdicts=report,
-                highlight=report.flagged,
-                max_nodes=args.max_nodes,
-            )
+            try:
+                g = draw(
+                    root,
+                    formulas=fmode,
+                    verdicts=report,
+                    highlight=report.flagged,
+                    max_nodes=args.max_nodes,
+                )
+                data = g.pipe(format=fmt)
+            except BudgetError as e:
+                return written, f"graph not drawn: {' '.join(str(e).split())}"
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(g.pipe(format=fmt))
+            path.write_bytes(data)
             written.append(str(path))
-    return written
+    return written, ""
 
 
 def _run(args):
@@ -192,12 +201,14 @@ def _run(args):
     report = check(root, h=args.h, nodes="all" if args.all_nodes else "variables")
     small = len(report.rows) <= 50
     closed = _closed_forms(report) if small and "closed_form" not in report.skipped else {}
-    written = _write(root, report, args)
+    written, not_drawn = _write(root, report, args)
     if args.json:
         out = report.to_dict()
         out["expression"] = text
         out["closed_forms"] = {k: str(e) for k, e in closed.items()}
         out["written"] = written
+        if not_drawn:
+            out["not_drawn"] = not_drawn
         print(json.dumps(out, indent=2))
     else:
         print(f"{report.root_label} = {text}")
@@ -208,6 +219,8 @@ def _run(args):
             print(f"∂{R}/∂{name} = {shown}")
         for path in written:
             print(f"wrote {path}")
+        if not_drawn:
+            print(not_drawn)
     return 0 if report.ok else 1
 
 
@@ -239,7 +252,10 @@ def main(argv=None):
     """Run the command; returns the exit status (0 agree, 1 a check failed, 2 bad input)."""
     _stdout_for_any_terminal()
     try:
-        args = _parser().parse_args(_argv(argv))
+        argv, typed = _argv(argv)
+        args = _parser().parse_args(argv)
+        if typed is not None:
+            args.expression = typed
         return _run(args)
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 0

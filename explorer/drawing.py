@@ -14,7 +14,7 @@ colour per verdict (a ``{node: verdict}`` mapping or a ``CheckReport``).
 
 import graphviz
 
-from engine import local_partials
+from engine import BudgetError, local_partials
 from explorer._common import (
     MAX_SYMBOLIC,
     backward_root,
@@ -25,6 +25,7 @@ from explorer._common import (
     symbolic_budget,
     tree_sizes,
 )
+from explorer.render import DOT_SECONDS, MAX_LAYOUT, layout_budget, render_file, run_dot
 from explorer.report import COLOURS
 from explorer.target import resolve_with_grads
 from explorer.theme import graph_html
@@ -121,8 +122,28 @@ class Drawing(graphviz.Digraph):
     scaled to the column's width, with a "full size" toggle. Front ends without
     HTML get graphviz's own SVG image."""
 
+    dot_seconds = DOT_SECONDS  # the wall-clock limit on one run of dot
+    _render = staticmethod(render_file)  # .render(...): dot under DOT_SECONDS (the default) too
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+             quiet=False, *, engine=None, encoding=None):  # fmt: skip
+        """graphviz's ``pipe``, with dot run under ``dot_seconds`` of wall-clock time
+        in a process group of its own (``explorer.render.run_dot``): past the limit,
+        or on Ctrl-C, it is killed and ``DrawingTimeout`` says so in one line."""
+        from graphviz.backend import dot_command
+
+        cmd = dot_command.command(
+            engine or self.engine, format or self.format,
+            renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+        )  # fmt: skip
+        out = run_dot(cmd, self.source.encode(self.encoding), self.dot_seconds)
+        return out if encoding is None else out.decode(encoding)
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        bundle = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        try:
+            bundle = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        except BudgetError as e:  # dot stopped at its time limit: a line, not a traceback
+            return {"text/plain": f"graph not drawn: {e}"}
         svg = bundle.get("image/svg+xml")
         if svg is not None and (not include or "text/html" in include):
             bundle["text/html"] = graph_html(svg)
@@ -167,13 +188,20 @@ def draw(
     verdicts=None,
     rankdir="LR",
     max_nodes=500,
+    max_layout=MAX_LAYOUT,
     **values,
 ):
     """The target's graph as a ``graphviz.Digraph`` (displays inline in Jupyter,
     following the theme;
     ``.pipe("svg")`` and ``.render(...)`` work as usual). ``target``: a graph's
     output, or an expression's text or a function of Values with the values as
-    keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here."""
+    keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here.
+
+    Budgets, checked before any work: ``max_nodes`` values, and ``max_layout``
+    nodes for graphviz's layout, virtual ones included (``explorer.render``); past
+    either, a ``ValueError`` (``engine.BudgetError`` for the layout) says why in one
+    line. Rendering (``.pipe``, the notebook's display) stops dot after
+    ``Drawing.dot_seconds`` with ``explorer.render.DrawingTimeout``."""
     if formulas not in FORMULAS:
         raise ValueError(f"formulas must be one of {FORMULAS}, got {formulas!r}")
     if rankdir not in ("LR", "TB"):
@@ -184,6 +212,11 @@ def draw(
         raise ValueError(
             f"the graph has {len(order):,} nodes, more than max_nodes={max_nodes}: "
             f"draw a part of it (draw(node) for an inner node) or pass max_nodes={len(order)}"
+        )
+    if why := layout_budget(order, max_layout):
+        raise BudgetError(
+            f"{why}: draw a part of it (draw(node) for an inner node) or pass "
+            f"max_layout= (dot is stopped after {DOT_SECONDS:g} s regardless)"
         )
     groot = _grad_root(order, formulas)
     text = _Formulas(order, formulas, groot)

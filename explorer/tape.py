@@ -10,9 +10,10 @@ plain loop over floats (micro- to milliseconds). Each function is evaluated by t
 float function the rule table's namespaces give it (``engine.numeric_function``),
 so a primitive added to the table, or at run time, is evaluated at the same speed.
 
-A failing operation (``log(-1)``, ``0**-1``, overflow) gives ``nan`` for that
-instruction and everything computed from it, never an exception. An output that
-comes out inf or nan is evaluated again at higher precision (mpmath, through
+A failing operation (``log(-1)``, ``0**-1``) gives ``nan`` for that instruction
+and everything computed from it, never an exception; a power past the largest
+float is inf, as IEEE arithmetic's products and sums are. An output computed
+through an inf or nan is evaluated again at higher precision (mpmath, through
 ``engine.symbolic.precisely``): a closed form that overflows in floats where its
 value is finite (sigmoid's derivative e^-x / (1 + e^-x)^2 below x = -709.8) gets its
 value; one that is undefined there stays nan.
@@ -28,7 +29,14 @@ _NAN = float("nan")
 
 
 def _pow(a, b):
-    r = a**b
+    """a ** b in floats; past the largest float it is inf (as a product's overflow
+    is), so ``(x**2 + 1)**-1`` at x = 1e200 is 0.0 (the true value, 1e-400, as a
+    float), not undefined; a result that really needs the inf becomes nan later."""
+    try:
+        r = a**b
+    except OverflowError:
+        odd = float(b).is_integer() and int(b) % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
     return _NAN if isinstance(r, complex) else r
 
 

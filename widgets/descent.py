@@ -136,6 +136,7 @@ class Descent(Panel):
             self._f_expr = sympy.sympify(self.root.expr)
             self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
             self.quadratic = is_quadratic(self._f_expr, syms)
+        self.second_note = ""  # what was left out (nothing: the Hessian is numeric)
         try:
             self.H0 = self._second.hessian()
         except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
@@ -172,7 +173,8 @@ class Descent(Panel):
 
     # -- the numbers ---------------------------------------------------------
     def run(self, lr, steps, ascent, method="gradient"):
-        """The trajectory of ``steps`` steps; leaves the graph as found."""
+        """The trajectory of ``steps`` steps; leaves the graph as found (data and
+        grads, however the run ends: Ctrl-C included)."""
         _check_args(lr, steps, method)
         sign = 1.0 if ascent else -1.0
         rest = [v.data for v in self._others]
@@ -185,7 +187,7 @@ class Descent(Panel):
                 self._line = LineSearch.numeric(len(self.vars))
         traj, stopped, velocity = [], None, [0.0] * len(self.vars)
         n = len(self.vars)
-        with vary(self.root, self.vars) as at:
+        with vary(self.root, self.vars, grads=True) as at:
             # f by the graph itself, for the line search where there is no closed form
             by_graph = None if self.symbolic else (lambda *a: [at(*a[:n])])
             x = list(self.start)

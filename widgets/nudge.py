@@ -22,10 +22,11 @@ import re
 import ipywidgets as W
 import sympy
 
-from engine import DomainError, Value, hessian, topo_order
+from engine import BudgetError, DomainError, Value, hessian, topo_order
 from explorer import check, draw
 from explorer._common import count_ops_at_most
 from explorer.readable import readable
+from explorer.render import layout_budget
 from widgets._common import (
     Panel,
     error_html,
@@ -82,8 +83,12 @@ class Nudge(Panel):
         if isinstance(h, bool) or not isinstance(h, int | float) or not 0 < h < math.inf:
             raise ValueError(f"nudge: h must be a positive number, got {h!r}")
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
-        nodes = len(topo_order(root))
-        if graph and nodes > MAX_DRAWN:
+        order = topo_order(root)
+        nodes = len(order)
+        if graph and nodes <= MAX_DRAWN and (why := layout_budget(order)):
+            self.show_graph = False  # the same left out when graphviz would take too long
+            self.drawing_note = f"graph not drawn: {why}"
+        elif graph and nodes > MAX_DRAWN:
             # every graph is taken; past this size the picture is what is left out
             self.show_graph = False
             self.drawing_note = (
@@ -317,8 +322,12 @@ class Nudge(Panel):
             self.finite[n].value = num(None if row is None else row.finite_diff, 10)
             self.verdicts[n].value = "" if row is None else verdict_html(row.verdict)
         if self.show_graph:
-            dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
-            self.graph.value = svg_inline(dot)
+            try:
+                dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
+                self.graph.value = svg_inline(dot)
+            except BudgetError as e:  # dot stopped at its time limit: no graph from now on
+                self.show_graph, self.drawing_note = False, f"graph not drawn: {e}"
+                self.graph.value = status_html(self.drawing_note, "info", "ade-note")
         self.taylor.value = taylor_html(self._taylor_start, [v.data for v in self.vars], value)
         # The output goes last: the front end applies updates in order, so once the
         # page shows the new output, every other number and the graph are there too.

@@ -247,8 +247,8 @@ class StepSize(Panel):
     # -- the theory in words ---------------------------------------------------
     def _notes(self):
         lines = []
-        for k, d, name, order in (("forward", self.d2, "f''", "h/2"),
-                                  ("central", self.d3, "f'''", "h^2/6")):  # fmt: skip
+        models = (("forward", self.d2, "f''", "h/2"), ("central", self.d3, "f'''", "h^2/6"))
+        for k, d, name, order in models:
             hs, best = self.h_star[k], self.best_h[k]
             measured = "no finite error" if best is None else f"measured best h ≈ {best:.0e}"
             if not np.isfinite(d):
