@@ -5,8 +5,8 @@ counted when it is reaped, and ``os.wait4`` gives the process's with its childre
     python tests/benchmarks/bench_budgets.py          # prints a Markdown table
 
 Each input is the largest the default budgets let through, or one they refuse (then
-the row is the cost of the refusal and of what is still shown). Figures vary with the
-machine's load: the README quotes one run.
+the row is the cost of the refusal and of what is still shown). Under ``make bench``
+the rows go to docs/performance.md with the rest.
 """
 
 import os
@@ -97,7 +97,7 @@ CASES = [
         't = nested("abs", 12)\nNudge(built(t, x=0.3))\nStepSize(t, x=0.3)\nDescent(t, start=0.3)',
     ),
     (
-        "descent past the Hessian budget (70 tanh terms, 3 variables: second order left out)",
+        "descent past the closed-form Hessian's budget (70 tanh terms, 3 variables: numeric)",
         "py",
         "from widgets.descent import Descent\n"
         'Descent(built("+".join(f"tanh({i % 7 + 1}*x*y+{i}*z - x)" for i in range(70)), '
@@ -137,6 +137,11 @@ def measure(kind, payload):
 
 
 def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common as C
+
+    args = C.parse(C.parser(__doc__.split("\n")[0]))
+    rows = []
     print("| input | CPU-s | peak MB | wall s |")
     print("|---|---:|---:|---:|")
     for label, kind, payload in CASES:
@@ -144,6 +149,10 @@ def main():
         fine = rc in (0, 1) if kind == "cli" else rc == 0
         flag = "" if fine else f" (exit {rc}: {err.strip().splitlines()[-1:]})"
         print(f"| {label}{flag} | {cpu:.2f} | {mb:.0f} | {wall:.1f} |", flush=True)
+        rows.append(C.row("budgets: the worst input of each kind", "engine", label,
+                          f"{cpu:.2f} CPU-s, peak {mb:.0f} MB", flag="" if fine else "FAILED",
+                          note=flag.strip()))  # fmt: skip
+    C.emit(rows, args.json)
 
 
 if __name__ == "__main__":
