@@ -19,7 +19,7 @@ globals().update(FUNCTIONS)
 fast.install()  # the measured fast paths over the reference definitions (engine.fast)
 
 _SYMBOLIC = {"chain_expr", "exact", "expr_with", "grad_expr", "local_partials", "numeric_function"}
-_SYMBOLIC |= {"oracle"}
+_SYMBOLIC |= {"chain_exprs", "oracle"}
 _CLOSED = {"hessian_expr"}
 _NUMERIC = {"Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"}
 
@@ -54,6 +54,7 @@ __all__ = [
     "backward_order",
     "backward_step",
     "chain_expr",
+    "chain_exprs",
     "curvature",
     "exact",
     "expr_with",

@@ -150,14 +150,27 @@ class Drawing(graphviz.Digraph):
         return bundle
 
 
-def _record(v, lines, rankdir, show_name):
-    name = _escape(name_of(v) if show_name or v.label else "")
-    row = f"{name} | data {v.data:.4f} | grad {v.grad:.4f}"
+def _shown(x):
+    return "" if x is None else f"{x:.4f}"
+
+
+def _record(v, lines, rankdir, show_name, state=None):
+    name = _escape(name_of(v) if show_name or v.label or v.is_variable else "")
+    data, grad = (v.data, v.grad) if state is None else state
+    row = f"{name} | data {_shown(data)} | grad {_shown(grad)}"
     if not lines:
         return f"{{ {row} }}" if rankdir == "LR" else row
     fields = " | ".join(_wrap(t) for t in lines)
     # In LR a record's top level stacks vertically; braces turn a level sideways.
     return f"{{ {row} }} | {fields}" if rankdir == "LR" else f"{{ {{ {row} }} | {fields} }}"
+
+
+def _op_name(v):
+    """An unlabelled result's automatic name, small, beside its op (``u3``): the name
+    the formulas, ``check`` and the panels use, so a reader can find it here."""
+    if v.label:
+        return {}
+    return {"xlabel": f'<<FONT POINT-SIZE="8" COLOR="#1f5fa8">{name_of(v)}</FONT>>'}
 
 
 def _edge_label(v, j):
@@ -186,6 +199,8 @@ def draw(
     edge_derivatives=False,
     highlight=(),
     verdicts=None,
+    state=None,
+    accent=(),
     rankdir="LR",
     max_nodes=500,
     max_layout=MAX_LAYOUT,
@@ -201,7 +216,11 @@ def draw(
     nodes for graphviz's layout, virtual ones included (``explorer.render``); past
     either, a ``ValueError`` (``engine.BudgetError`` for the layout) says why in one
     line. Rendering (``.pipe``, the notebook's display) stops dot after
-    ``Drawing.dot_seconds`` with ``explorer.render.DrawingTimeout``."""
+    ``Drawing.dot_seconds`` with ``explorer.render.DrawingTimeout``.
+
+    ``state``: {node: (data, grad)} shown instead of the nodes' own, None for a
+    field left empty (the step-by-step pass shows grads not reached yet so);
+    ``accent``: nodes drawn with a blue border (the inputs a step adds into)."""
     if formulas not in FORMULAS:
         raise ValueError(f"formulas must be one of {FORMULAS}, got {formulas!r}")
     if rankdir not in ("LR", "TB"):
@@ -221,7 +240,7 @@ def draw(
     groot = _grad_root(order, formulas)
     text = _Formulas(order, formulas, groot)
     colour = _verdict_map(verdicts)
-    marked = set(highlight)
+    marked, accents = set(highlight), set(accent)
     symbolic = formulas is not None or edge_derivatives
 
     dot = Drawing(
@@ -237,11 +256,16 @@ def draw(
             attrs["fontcolor"] = "#666666"
         if v in colour:
             attrs.update(style="filled", fillcolor=COLOURS[colour[v]])
+        if v in accents:
+            attrs.update(color="#1f77b4", penwidth="2.5")
         if v in marked:
             attrs.update(color="#d62728", penwidth="3")
-        dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic), **attrs)
+        shown = None if state is None else state.get(v, (v.data, v.grad))
+        dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic, shown), **attrs)
         if v.inputs:
-            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02")
+            op_attrs = {"color": "#d62728", "penwidth": "2.5"} if v in marked else {}
+            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02",
+                     **_op_name(v), **op_attrs)  # fmt: skip
             dot.edge(f"n{i}op", f"n{i}")
             for j, c in enumerate(v.inputs):
                 label = {"label": f" {_edge_label(v, j)} "} if edge_derivatives else {}
