@@ -18,8 +18,9 @@ from engine.value import Constant, Value, backward_step, node
 globals().update(FUNCTIONS)
 fast.install()  # the measured fast paths over the reference definitions (engine.fast)
 
-_SYMBOLIC = {"chain_expr", "exact", "expr_with", "grad_expr", "local_partials", "numeric_function"}
-_SYMBOLIC |= {"chain_exprs", "oracle"}
+_SYMBOLIC = {"chain_expr", "chain_exprs", "exact", "expr_with", "grad_expr", "local_partials"}
+_SYMBOLIC |= {"oracle"}
+_EVALUATE = {"compile_exprs", "numeric_function", "precise"}
 _CLOSED = {"hessian_expr"}
 _NUMERIC = {"Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"}
 
@@ -30,6 +31,10 @@ def __getattr__(name):
         import engine.symbolic
 
         return getattr(engine.symbolic, name)
+    if name in _EVALUATE:  # SymPy too
+        import engine.evaluate
+
+        return getattr(engine.evaluate, name)
     if name in _CLOSED:  # SymPy too, and NumPy for the numbers
         import engine.second
 

@@ -107,9 +107,10 @@ def _forget():
     engine = sys.modules["engine"]
     for name, fn in FUNCTIONS.items():
         engine.__dict__.setdefault(name, fn)
-    symbolic = sys.modules.get("engine.symbolic")
-    if symbolic is not None:  # its map of SymPy functions to float ones is cached
-        symbolic._namespace_functions.cache_clear()
+    evaluate = sys.modules.get("engine.evaluate")
+    if evaluate is not None:  # its map of SymPy functions to float ones is cached
+        evaluate._namespace_functions.cache_clear()
+        evaluate._namespace_names.cache_clear()
 
 
 # NumPy's ufuncs that are operators, not functions of the table

@@ -121,7 +121,7 @@ def _switches(out):
 def _kink_signs(out, xs):
     """A function of a point giving the sign of each switch of out there (None where
     one is undefined), or None when out has no kink."""
-    from engine.symbolic import lambdify_floats
+    from engine.evaluate import lambdify_floats
 
     switches = _switches(out)
     if not switches:
@@ -199,8 +199,8 @@ def primitive(name, forward, partials=None):
     a Value out). See the module's docstring."""
     import sympy
 
+    from engine.evaluate import lambdify_floats, lambdify_in
     from engine.functions import add
-    from engine.symbolic import lambdify_floats, lambdify_in
 
     _check_name(name)
     n = _arity(forward)

@@ -44,9 +44,10 @@ import weakref
 
 import sympy
 
+from engine.evaluate import lambdify_floats, precisely
 from engine.graph import EPOCH, topo_order, variables_of
 from engine.rules import BudgetError, DomainError
-from engine.symbolic import diff, expr, grad_expr, lambdify_floats, precisely, symbol
+from engine.symbolic import diff, expr, grad_expr, symbol
 
 _cache = weakref.WeakKeyDictionary()  # root -> {(epoch, variable ids): _Second}
 

@@ -17,7 +17,6 @@ is iterative; SymPy's own printers may still recurse on very deep expressions.
 """
 
 import functools
-import inspect
 import weakref
 from fractions import Fraction
 
@@ -27,7 +26,7 @@ from engine.canonical import add, mul
 from engine.graph import topo_order
 from engine.names import auto_name, distinct, name_graph
 from engine.names import memo as _memo
-from engine.rules import NUM, RULES, SYM
+from engine.rules import RULES, SYM
 
 # + and * nodes: a tree of them is one sum (product), made by one canonical add (mul)
 _GATHERED = {RULES["+"]: add, RULES["*"]: mul}
@@ -395,151 +394,4 @@ def diff(e, s):
 def _piecewise_constant_derivative(a):
     return isinstance(a, sympy.Derivative) and isinstance(
         a.expr, sympy.floor | sympy.ceiling | sympy.sign
-    )
-
-
-@functools.lru_cache(maxsize=1)
-def _namespace_names():
-    """{SymPy function class: (its name in the math namespaces, argument order)}, read
-    off the two namespaces: every name whose SymPy form is one function applied to
-    its arguments (``where``: the positions SymPy stores them in, None for Max and
-    Min, which take any number in any order)."""
-    out = {}
-    for name, num in vars(NUM).items():
-        if not callable(num):
-            continue
-        try:
-            params = inspect.signature(num).parameters.values()
-            n = sum(2 if p.kind is p.VAR_POSITIONAL else 1 for p in params)
-        except (TypeError, ValueError):  # builtins such as abs
-            n = 1
-        xs = sympy.symbols(f"_a0:{n}", real=True) if n else ()
-        try:
-            e = getattr(SYM, name)(*xs)
-        except (AttributeError, TypeError):
-            continue
-        f = getattr(e, "func", None)
-        if not (isinstance(f, sympy.FunctionClass) or f in (sympy.Max, sympy.Min)):
-            continue
-        if set(e.args) != set(xs) or len(e.args) != n:
-            continue
-        if issubclass(f, sympy.core.operations.LatticeOp):
-            out.setdefault(f, (name, None))
-        else:
-            out.setdefault(f, (name, [e.args.index(x) for x in xs]))  # may be reordered
-    return out
-
-
-def _in_namespace(m, name, where):
-    fn = getattr(m, name)
-    return fn if where is None or where == list(range(len(where))) else _reorder(fn, where)
-
-
-@functools.lru_cache(maxsize=1)
-def _namespace_functions():
-    """{SymPy function class: its float function} (see ``_namespace_names``)."""
-    return {f: _in_namespace(NUM, *nw) for f, nw in _namespace_names().items()}
-
-
-def lambdify_in(m, symbols, exprs):
-    """``f(*xs) -> [value per expr]`` computed with the math namespace ``m``'s own
-    functions (each SymPy function is m's function of that name, ``sqrt``, ``pi``
-    and ``E`` m's too): the same formulas over any namespace of the rule table, the
-    dual numbers of ``engine.dual`` included."""
-    module = {f.__name__: _in_namespace(m, *nw) for f, nw in _namespace_names().items()}
-    module.update(sqrt=m.sqrt, pi=m.pi, E=m.e)
-    # SymPy's plain printer names every function (``sign(x)``, ``Heaviside(x, 1/2)``);
-    # the code printers would inline math's own versions of some
-    printer = sympy.printing.str.StrPrinter({"full_prec": True})
-    return sympy.lambdify(symbols, list(exprs), modules=[module], printer=printer)
-
-
-def _reorder(num, where):
-    return lambda *a: num(*[a[i] for i in where])
-
-
-_lambdified = {}
-
-
-def numeric_function(func, nargs):
-    """A float function for the SymPy function ``func`` of ``nargs`` arguments: the
-    namespaces' own (NUM's stable softplus, micrograd's Heaviside at 0...), else
-    SymPy's printer for that one function, compiled once."""
-    known = _namespace_functions()
-    if func in known:
-        return known[func]
-    key = (func, nargs)
-    if key not in _lambdified:
-        xs = sympy.symbols(f"_a0:{nargs}", real=True)
-        fast = lambdify_floats(xs, [func(*xs)])
-
-        def call(*args):
-            try:
-                return fast(*args)[0]
-            except NameError:  # a function math lacks (DiracDelta...): SymPy's own evalf
-                return float(func(*args).evalf())
-
-        _lambdified[key] = call
-    return _lambdified[key]
-
-
-PRECISE_DIGITS = 30
-
-
-def precisely(exprs, symbols, values, floats, redo=None):
-    """``floats`` (one float per expression, as a float evaluator gave them) with each
-    entry that is inf or nan (or listed in ``redo``: computed through one that was)
-    evaluated again by mpmath (SymPy's ``evalf``) at
-    ``PRECISE_DIGITS`` digits, whose exponent cannot overflow: a closed form such as
-    sigmoid'' = e^-x (e^-x - 1) / (1 + e^-x)^3 at x = -300 divides one overflowing
-    power by another in floats, where the value, 5.1e-131, is a float. An entry still
-    not finite stays nan (the value is undefined there, or beyond a float).
-
-    The one fallback for every evaluator of closed forms (``engine.hessian(...,
-    exact=True)``, the explorer's tapes)."""
-    out = list(floats)
-    redo = set(() if redo is None else redo)
-    for i, y in enumerate(out):
-        if isinstance(y, float) and y - y == 0.0 and i not in redo:
-            continue
-        out[i] = _agreed(sympy.sympify(exprs[i]), symbols, values)
-    return out
-
-
-def _agreed(e, symbols, values):
-    """e at the values by mpmath, at twice the digits until two precisions agree to
-    1e-12 (a difference of huge terms, x - log2(2^x0 + 2^x) at x = 3e36, needs more
-    digits than 30 to leave the right remainder); nan when they never do."""
-    digits, last = PRECISE_DIGITS, None
-    while digits <= 16 * PRECISE_DIGITS:
-        at = {s: sympy.Float(v, digits) for s, v in zip(symbols, values)}
-        try:
-            # the numbers put in first: evalf(subs=...) reports an unresolved zero,
-            # 1 - tanh(u)^2 at u = 1e156, with an error bar as its value (-0.e+13)
-            z = e.xreplace(at).evalf(digits)
-            y = float(z) if z.is_real else _NAN
-        except (TypeError, ValueError, ArithmeticError):
-            y = _NAN
-        if y - y != 0.0:
-            return _NAN
-        if last is not None and abs(y - last) <= 1e-12 * max(abs(y), abs(last), 1e-300):
-            return y
-        last, digits = y, 2 * digits
-    return _NAN
-
-
-_NAN = float("nan")
-
-
-def lambdify_floats(symbols, exprs):
-    """``f(*floats) -> [float per expr]``, with the namespaces' own float functions.
-
-    The arguments are renamed to dummies in the generated code (``dummify``): a
-    variable a user named ``Heaviside`` or ``exp`` must not shadow that function."""
-    known = _namespace_functions()
-    return sympy.lambdify(
-        symbols,
-        list(exprs),
-        modules=[{f.__name__: fn for f, fn in known.items()}, "math"],
-        dummify=True,
     )

@@ -53,6 +53,7 @@ import sympy
 
 import engine
 from engine import DomainError
+from engine.evaluate import compile_exprs
 from engine.graph import PASSES, passes
 from explorer import verdicts
 from explorer._common import (
@@ -71,7 +72,6 @@ from explorer._common import (
 )
 from explorer.batched import differences
 from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, Direction, verdict
-from explorer.tape import compile_exprs
 from explorer.target import resolve_with_grads
 
 MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit

@@ -355,7 +355,7 @@ def _torch_eval(text, ts, fns):
 def test_the_tape_evaluates_what_sympy_evaluates():
     import sympy
 
-    from explorer.tape import Tape, compile_exprs
+    from engine.evaluate import Tape, compile_exprs
 
     x, y = sympy.symbols("x y", real=True)
     exprs = [

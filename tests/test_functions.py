@@ -128,8 +128,7 @@ def test_a_throwaway_primitive_reaches_every_place():
     """A new entry of the table, and nothing else: parse, check (the fast tape),
     draw, formulas, compile and the nudge panel all know it."""
     import widgets
-    from engine.symbolic import _namespace_functions
-    from explorer.tape import Tape, _pow
+    from engine.evaluate import Tape, _namespace_functions, _pow
 
     engine.primitive("gauss", lambda m, x: m.exp(-x * x))
     f = parse("gauss(x) * y + gauss(y)", x=0.3, y=-1.2)

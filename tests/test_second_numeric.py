@@ -267,7 +267,7 @@ def test_closed_form_of_tanh_of_cosh_far_out_is_finite():
 
 @pytest.mark.parametrize("at", [-709.0, -710.0, -745.0, -800.0])
 def test_a_tape_of_sigmoids_gradient_far_out_equals_mpmath(at):
-    from explorer.tape import Tape
+    from engine.evaluate import Tape
 
     x = Value(at, label="x")
     y = x.sigmoid()
@@ -281,7 +281,7 @@ def test_a_tape_of_sigmoids_gradient_far_out_equals_mpmath(at):
 
 
 def test_a_tape_keeps_nan_where_the_value_is_undefined():
-    from explorer.tape import Tape
+    from engine.evaluate import Tape
 
     x = sympy.Symbol("x", real=True)
     assert Tape([sympy.log(x) + 1, x**2], [x])([-1.0])[0] != Tape([x], [x])([0.0])[0] + 1

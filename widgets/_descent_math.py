@@ -26,7 +26,7 @@ import math
 import numpy as np
 import sympy
 
-from engine.symbolic import lambdify_floats
+from engine.evaluate import lambdify_floats
 from widgets._target import variables_of
 
 METHODS = ("gradient", "momentum", "line search", "newton")

@@ -29,8 +29,3 @@ def point(root):
     """The graph's variables at their current data, exactly (binary floats as
     Rationals), for evaluating closed forms to high precision."""
     return {v.symbol: sympy.Rational(v.data) for v in variables_of(root)}
-
-
-def evaluate(expr, at, digits=30):
-    """A SymPy expression's value at a point, to ``digits`` digits, as a float."""
-    return float(sympy.sympify(expr).xreplace(at).evalf(digits))

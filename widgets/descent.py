@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 
 from engine import DomainError, SecondOrder, Value, topo_order, vary
-from engine.symbolic import lambdify_floats
+from engine.evaluate import lambdify_floats
 from explorer.theory import rate_theory
 from widgets._common import Panel, error_html, image, num
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict

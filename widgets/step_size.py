@@ -35,9 +35,10 @@ import sympy
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from engine import DomainError, second_and_third, vary
+from engine.evaluate import precise
 from explorer.theory import step_size_theory
 from widgets._common import Panel, error_html, figure, image, num, png
-from widgets._target import evaluate, lecture_f, point, resolve
+from widgets._target import lecture_f, point, resolve
 
 EPS = sys.float_info.epsilon
 H_EXPONENTS = np.linspace(-12.0, 0.0, 121)  # the plotted h: ten per decade
@@ -193,7 +194,7 @@ class StepSize(Panel):
         self.root.backward()
         self.backprop = self.var.grad
         at = point(self.root)
-        self.exact = evaluate(self.var.grad_expr, at)
+        self.exact = precise(self.var.grad_expr, at)
         self.fx = self.root.data
         self.d2, self.d3 = second_and_third(self.root, self.var)
         self.models = error_models(self.fx, self.d2, self.d3)
