@@ -30,7 +30,7 @@ SHOTS = os.environ.get("SCREENSHOTS")
 
 
 class Voila:
-    def __init__(self, tmp, theme="light"):
+    def __init__(self, tmp, theme="light", **options):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = environment()
@@ -41,7 +41,7 @@ class Voila:
         self.log = os.path.join(tmp, f"voila-{theme}.log")
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
-                command(self.port, theme), env=env, cwd=tmp, stdout=log,
+                command(self.port, theme, **options), env=env, cwd=tmp, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -49,7 +49,7 @@ class Voila:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"voila exited:\n{open(self.log).read()[-3000:]}")
             try:  # any answer will do: the page itself runs a kernel, so it is slow
-                urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=2)
+                urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=5)
                 return
             except urllib.error.HTTPError:
                 return
