@@ -178,3 +178,49 @@ def shoot(page, theme):
     time.sleep(0.8)
     page.screenshot(path=os.path.join(folder, f"page_{theme}.png"))
     page.set_viewport_size({"width": 1000, "height": 1100})
+
+
+def test_the_page_keeps_values_typed_in_either_order(tmp_path, browser):
+    """A student fills "start" first (a form's natural order) or the expression
+    first: either way x = 0.5, y = 3 is where x*y starts, f = 1.5."""
+    server = Voila(str(tmp_path))
+    page = browser.new_page(viewport={"width": 1000, "height": 1100})
+    page.set_default_timeout(60_000)
+    problems = watch(page, server.url.rstrip("/"))
+
+    def starts_at(x, y, f):
+        page.locator(".ade-row-y .ade-verdict").wait_for()
+        page.wait_for_function(
+            "v => Math.abs(parseFloat(document.querySelector('.ade-output-value')"
+            ".textContent) - v) < 1e-12",
+            arg=f,
+        )
+        assert float(page.locator(".ade-typed-x input").input_value()) == x
+        assert float(page.locator(".ade-typed-y input").input_value()) == y
+
+    try:
+        page.goto(server.url)
+        page.locator(".ade-expression input").wait_for()
+        page.locator(".ade-row-b .ade-verdict").wait_for()
+        # values first: "start" loses focus to the expression box, which gets Enter
+        start = page.locator(".ade-values input")
+        start.fill("x = 0.5, y = 3")
+        page.locator(".ade-expression input").click()
+        page.locator(".ade-message .ade-note").wait_for()  # the lecture's f lacks x, y
+        assert start.input_value() == "x = 0.5, y = 3"
+        typed(page, ".ade-expression", "x*y")
+        starts_at(0.5, 3.0, 1.5)
+        assert page.locator(".ade-message .ade-note").count() == 0
+
+        # expression first, then the values
+        typed(page, ".ade-expression", "x*y + 0*z")
+        page.locator(".ade-row-z .ade-verdict").wait_for()
+        typed(page, ".ade-expression", "x*y")
+        page.locator(".ade-row-z").wait_for(state="detached")
+        typed(page, ".ade-values", "x = 2, y = -1.5")
+        starts_at(2.0, -1.5, -3.0)
+        time.sleep(0.5)
+        assert not problems, "\n".join(problems)
+    finally:
+        page.close()
+        server.stop()
