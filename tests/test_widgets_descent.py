@@ -291,3 +291,14 @@ def test_an_undefined_hessian_at_the_start_is_said_not_raised():
     p = descent("sqrt(x) + x", start=1e-300, lr=0.01, steps=3)  # f'' = -x^(-3/2) / 4
     assert p.critical_rate is None and "Hessian is undefined" in p.rate_note
     assert "no safe rate" in p.rate_marks.value
+
+
+def test_descent_takes_starting_values_as_keywords_like_every_panel():
+    d = descent("x**2 + 10*y**2", x=1, y=2)
+    assert d.names == ["x", "y"] and d.start == [1.0, 2.0]
+    assert descent("x**2 + 10*y**2", start={"x": 1, "y": 2}).start == [1.0, 2.0]
+    assert descent(lambda x: x**2, x=2, steps=3).start == [2.0]
+    with pytest.raises(TypeError, match="not both"):
+        descent("x**2", x=1, start={"x": 2})
+    with pytest.raises(ValueError, match="rate, not in the expression"):
+        descent("x**2", x=1, rate=0.1)  # a misspelt option is named, not swallowed

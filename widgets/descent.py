@@ -352,8 +352,14 @@ class Descent(Panel):
 
 def descent(
     target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
-    method="gradient",
+    method="gradient", **values,
 ):  # fmt: skip
-    """The descent panel (see ``Descent``): by default the lecture's f from x = 3."""
+    """The descent panel (see ``Descent``): by default the lecture's f from x = 3.
+    Starting values are keywords, as for every panel: ``descent("x**2 + 10*y**2",
+    x=1, y=1)`` (``start={"x": 1, "y": 1}`` says the same)."""
+    if values:
+        if start is not None:
+            raise TypeError("descent: give the starting values as keywords or as start=, not both")
+        start = values
     return Descent(target, variables, start=start, lr=lr, steps=steps, ascent=ascent,
                    method=method)  # fmt: skip
