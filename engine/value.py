@@ -182,10 +182,10 @@ def _sweep(nodes):
                 a, k = v._a, v._k
                 try:
                     (d,) = rule.partials(NUM, v.data, a.data, *(() if k is None else (k,)))
-                    if d - d != 0.0:  # inf or nan: local_grads says which
-                        raise OverflowError
                 except ArithmeticError:
-                    (d,) = v.local_grads()
+                    d = math.nan
+                if d - d != 0.0:  # 1/0, inf or nan: local_grads says which (outside the
+                    (d,) = v.local_grads()  # except block: no chained float error)
                 a.grad += d * g
             else:
                 for c, d in zip(inputs_of(v), v.local_grads()):
@@ -271,18 +271,21 @@ class Value:
         xs = rule_args(self)
         try:
             ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
-            for d in ds:
-                if d - d != 0.0:  # inf or nan
-                    raise OverflowError
-            return ds
+            pole = False
         except ZeroDivisionError:
-            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
+            ds, pole = (), True
         except OverflowError:
+            ds, pole = (math.inf,), False
+        # raised here, not in the except clauses: the float error adds nothing
+        if pole:
+            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
+        if any(d - d != 0.0 for d in ds):  # inf or nan
             domain_error(
                 f"overflow: the derivative of {self._op} at {xs[: len(self._prev)]} "
                 "is beyond a float",
                 self._prev,
             )
+        return ds
 
     def kink_value(self):
         """0 exactly where this node's rule has a kink (relu and abs at 0, maximum at a

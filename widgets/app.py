@@ -49,8 +49,9 @@ def parse_values(text):
 class App(Panel):
     """The page (see the module docstring). For tests: ``.expression`` and
     ``.values`` (Text), ``.message`` (HTML: the parser's message, or a note naming
-    typed values the expression lacks; empty when all is well), ``.tabs``, and the panels ``.nudge``, ``.step`` and ``.descent``
-    (None until built); ``.check_table`` and ``.formula_table`` hold the HTML."""
+    typed values the expression lacks; empty when all is well), ``.tabs``, and the
+    panels ``.nudge``, ``.step`` and ``.descent`` (None until built);
+    ``.check_table`` and ``.formula_table`` hold the HTML."""
 
     def __init__(self, expression=EXAMPLE, values=EXAMPLE_VALUES):
         self.expression = W.Text(
