@@ -20,8 +20,9 @@ APP_THEME ?= light
 app: install graphviz
 	$(PY) app/serve.py --port $(APP_PORT) --theme $(APP_THEME)
 
+# as root (a container, a lab machine) Jupyter wants --allow-root
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_tour.ipynb
 
 bench: install-test graphviz
 	$(PY) tests/benchmarks/run_all.py
