@@ -25,7 +25,7 @@ import math
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from explorer.theme import BORDER, GRAPH_CSS, MUTED, STATUS, TEXT, graph_html
+from explorer.theme import BORDER, GRAPH_CSS, MATHML_NO_OVERFLOW, MUTED, STATUS, TEXT, graph_html
 
 # Dark ink for figures: it turns light with the figure in a dark theme.
 INK = "#222222"
@@ -41,6 +41,7 @@ STYLE_CSS = f"""
 .ade-figure {{ max-width: 100%; height: auto; }}
 {DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
 .ade-scroll {{ overflow-x: auto; max-width: 100%; }}
+{MATHML_NO_OVERFLOW.format(box=".ade-scroll")}
 .ade-cell-caption {{ color: {MUTED}; font-size: 11px; line-height: 1.1; }}
 .ade-num {{ font-family: var(--jp-code-font-family, monospace); font-size: 12px; }}
 .ade-card {{ border: 1px solid {BORDER}; border-radius: 6px; padding: 4px 8px; }}

@@ -29,12 +29,13 @@ import sympy
 
 from engine import DomainError, Value, hessian, hessian_expr, vary
 from engine.symbolic import lambdify_floats
-from widgets._common import Panel, error_html, image, num
+from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from widgets._descent_plot import draw
 from widgets._target import lecture_f, resolve, variables_of
 
 RATE_RANGE = (1e-5, 10.0)
+RULER_INSET = 6  # px from the box's edge to the slider's track at either end (measured)
 MAX_STEPS = 1000
 
 
@@ -80,27 +81,46 @@ class Descent(Panel):
         self.fname = self.root.label or "f"
         self._compile()
 
+        # The rate's ruler is drawn under the slider's track, in the same box: the
+        # slider has no label or readout of its own (they would take a width the
+        # ruler cannot know), so the track spans the box; the label and a box to type
+        # the rate in sit beside it.
         self.lr = W.FloatLogSlider(
-            value=lr, base=10, min=-5, max=1, step=0.001, description="rate",
-            readout_format=".4g", continuous_update=True,
-            layout=W.Layout(width="100%", max_width="420px"),
+            value=lr, base=10, min=-5, max=1, step=0.001, description="",
+            readout=False, continuous_update=True, layout=W.Layout(width="100%", margin="0"),
         )  # fmt: skip
-        self.steps = W.IntSlider(value=steps, min=1, max=MAX_STEPS, description="steps")
+        self.lr.add_class("ade-rate-slider")
+        self.lr_text = W.Text(
+            value=f"{lr:.4g}", description="rate", continuous_update=False,
+            style={"description_width": "34px"}, layout=W.Layout(width="130px"),
+        )  # fmt: skip
+        self.lr_text.add_class("ade-rate-text")
+        self.lr_text.observe(self._typed_rate, names="value")
+        self.lr.observe(self._slid_rate, names="value")
+        self.steps = W.IntSlider(
+            value=steps, min=1, max=MAX_STEPS, description="steps",
+            layout=W.Layout(flex="1 1 260px", min_width="220px", max_width="420px"),
+        )  # fmt: skip
         self.direction = W.ToggleButtons(
             options=["descent", "ascent"], value="ascent" if ascent else "descent"
         )
         self.method = W.ToggleButtons(options=list(METHODS), value=method)
         self.method.add_class("ade-descent-method")
-        self.rate_marks = W.HTML()
+        self.rate_marks = W.HTML(layout=W.Layout(width="100%", margin="0"))
         self.rate_marks.add_class("ade-rate-marks")
+        track = W.VBox(
+            [self.lr, self.rate_marks],
+            layout=W.Layout(flex="1 1 260px", min_width="200px", max_width="560px"),
+        )
+        track.add_class("ade-rate-track")
         self.summary = W.HTML()
         self.table = W.HTML(layout=W.Layout(max_height="260px", overflow="auto"))
         self.plot = image("100%")
         self.widget = W.VBox(
             [
-                W.HBox([self.lr, self.steps]),
-                self.rate_marks,
-                W.HBox([self.direction, self.method]),
+                W.HBox([self.lr_text, track], layout=W.Layout(align_items="flex-start")),
+                row([self.steps]),
+                row([self.direction, self.method]),
                 self.summary,
                 self.plot,
                 self.table,
@@ -110,6 +130,30 @@ class Descent(Panel):
         for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
+
+    # -- the rate: a slider to drag, a box to type in ------------------------------
+    def _typed_rate(self, change):
+        """A typed rate moves the slider; one outside the range, or not a number,
+        puts the slider's rate back in the box."""
+        try:
+            r = float(change["new"])
+        except ValueError:
+            r = math.nan
+        if not RATE_RANGE[0] <= r <= RATE_RANGE[1]:
+            self.lr_text.value = f"{self.lr.value:.4g}"
+            return
+        self.lr.value = r
+
+    def _slid_rate(self, change):
+        """The box follows the slider, to 4 digits; the slider's own rounding of a
+        typed rate (its steps are a thousandth of a decade) leaves the box as typed."""
+        try:
+            shown = float(self.lr_text.value)
+        except ValueError:
+            shown = math.nan
+        if abs(change["new"] - shown) <= 2.5e-3 * abs(shown):
+            return
+        self.lr_text.value = f"{change['new']:.4g}"
 
     # -- the closed forms, compiled once ---------------------------------------
     def _compile(self):
@@ -246,30 +290,33 @@ class Descent(Panel):
         """The critical and best rates on a log ruler under the rate control, and
         what the rate means for the chosen method."""
         lo, hi = (math.log10(r) for r in RATE_RANGE)
+        tick = (
+            '<span class="ade-rate-tick" style="position:absolute;left:{:.1f}%;top:1px;'
+            f'font-size:10px;color:{MUTED};transform:translateX(-50%)">1e{{}}</span>'
+        )
         ticks = "".join(
-            f'<span style="position:absolute;left:{100 * (e - lo) / (hi - lo):.1f}%;'
-            f'top:1px;font-size:10px;color:#666;transform:translateX(-50%)">1e{e}</span>'
-            for e in range(int(lo), int(hi) + 1, 1)
+            tick.format(100 * (e - lo) / (hi - lo), e) for e in range(int(lo), int(hi) + 1)
         )
         marks = ""
         # best < critical always: best's label ends at its mark, critical's starts at it
-        rows = (("best", self.best_rate, "#1b7f3b", "-100%"),
-                ("critical", self.critical_rate, "#b00020", "0"))  # fmt: skip
+        rows = (("best", self.best_rate, STATUS["good"], "-100%"),
+                ("critical", self.critical_rate, STATUS["wrong"], "0"))  # fmt: skip
         for name, r, colour, shift in rows:
             if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
                 pos = 100 * (math.log10(r) - lo) / (hi - lo)
                 text = f"{name} {r:.4g} |" if name == "best" else f"| {name} {r:.4g}"
                 marks += (
                     f'<span class="ade-rate-{name}" title="{name} rate {r:.4g}" '
-                    f'style="position:absolute;left:{pos:.1f}%;top:-16px;color:{colour};'
-                    f'transform:translateX({shift});font-size:11px;white-space:nowrap">'
-                    f"{text}</span>"
+                    f'data-rate="{r!r}" style="position:absolute;left:{pos:.3f}%;top:-15px;'
+                    f"color:{colour};transform:translateX({shift});font-size:11px;"
+                    f'font-weight:600;white-space:nowrap">{text}</span>'
                 )
-        # under the slider's track (the slider is 420px: its label and readout take
-        # the rest), on the same log scale
+        # the track of a slider with no label or readout runs from the handle's half
+        # width (RULER_INSET) inside the box's left edge to as far inside its right
         ruler = (
-            '<div style="position:relative;height:16px;width:243px;margin:16px 0 0 97px;'
-            f'border-top:1px solid #999">{ticks}{marks}</div>'
+            f'<div class="ade-rate-ruler" style="position:relative;height:16px;'
+            f"margin:17px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
+            f'">{ticks}{marks}</div>'
         )
         if self.critical_rate is None:
             line = f"no safe rate from the Hessian: {self.rate_note}"
@@ -298,9 +345,12 @@ class Descent(Panel):
         if opt is not None:
             at = ", ".join(f"{n}* = {s}" for n, s in zip(self.names, opt["exact"]))
             dist = math.dist(last["x"], opt["x"])
+            value = f"{opt['f_exact']}"
+            if value != num(opt["f"]):  # 11/3 = 3.66667, but 0 once
+                value += f" = {num(opt['f'])}"
             parts.append(
-                f"closed-form {kind} (sympy.solve of grad {fn} = 0): {at}, {fn}* = {opt['f_exact']}"
-                f" = {num(opt['f'])}; distance now {num(dist, 3)}"
+                f"closed-form {kind} (sympy.solve of grad {fn} = 0): {at}, {fn}* = {value}"
+                f"; distance now {num(dist, 3)}"
             )
         else:
             parts.append(f"no closed-form {kind}: {self.optima['why']}")
