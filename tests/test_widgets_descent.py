@@ -302,3 +302,17 @@ def test_descent_takes_starting_values_as_keywords_like_every_panel():
         descent("x**2", x=1, start={"x": 2})
     with pytest.raises(ValueError, match="rate, not in the expression"):
         descent("x**2", x=1, rate=0.1)  # a misspelt option is named, not swallowed
+
+
+def test_the_rate_box_and_the_slider_follow_each_other():
+    p = descent()
+    p.lr.value = 1 / 6  # a drag: the box shows it to 4 digits, the run uses it exactly
+    assert p.lr_text.value == "0.1667" and p.lr.value == 1 / 6
+    p.lr_text.value = "0.105"  # typed: the slider moves there
+    assert p.lr.value == 0.105
+    assert p.trajectory[1]["x"][0] == pytest.approx(3 - 0.105 * 14, rel=1e-12)  # f'(3) = 14
+    p.lr.value = 0.10495  # the slider's own rounding of a typed rate: the box keeps it
+    assert p.lr_text.value == "0.105"
+    for bad in ("abc", "0", "100"):
+        p.lr_text.value = bad  # refused: the slider's rate comes back
+        assert p.lr_text.value == "0.105" and p.lr.value == 0.10495

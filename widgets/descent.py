@@ -95,6 +95,7 @@ class Descent(Panel):
             style={"description_width": "34px"}, layout=W.Layout(width="130px"),
         )  # fmt: skip
         self.lr_text.add_class("ade-rate-text")
+        self._rate_echo = False
         self.lr_text.observe(self._typed_rate, names="value")
         self.lr.observe(self._slid_rate, names="value")
         self.steps = W.IntSlider(
@@ -135,12 +136,14 @@ class Descent(Panel):
     def _typed_rate(self, change):
         """A typed rate moves the slider; one outside the range, or not a number,
         puts the slider's rate back in the box."""
+        if self._rate_echo:
+            return
         try:
             r = float(change["new"])
         except ValueError:
             r = math.nan
         if not RATE_RANGE[0] <= r <= RATE_RANGE[1]:
-            self.lr_text.value = f"{self.lr.value:.4g}"
+            self._show_rate(self.lr.value)
             return
         self.lr.value = r
 
@@ -151,9 +154,15 @@ class Descent(Panel):
             shown = float(self.lr_text.value)
         except ValueError:
             shown = math.nan
-        if abs(change["new"] - shown) <= 2.5e-3 * abs(shown):
-            return
-        self.lr_text.value = f"{change['new']:.4g}"
+        if abs(change["new"] - shown) > 2.5e-3 * abs(shown):
+            self._show_rate(change["new"])
+
+    def _show_rate(self, r):
+        self._rate_echo = True  # the box shows the slider's rate, not a typed one
+        try:
+            self.lr_text.value = f"{r:.4g}"
+        finally:
+            self._rate_echo = False
 
     # -- the closed forms, compiled once ---------------------------------------
     def _compile(self):
