@@ -55,6 +55,11 @@ def tint(verdict):
     return f"color-mix(in srgb, {HUES[verdict]} {TINT}, {BACKGROUND})"
 
 
+# A graph shrinks to the column's width, but no further than this share of its
+# natural size: its 9-11 pt labels stay 8 px or more, and a wider graph scrolls in
+# its own box (a 570 px column drew the lecture's chapter 9 graph at 5 px text).
+MIN_GRAPH_SCALE = 0.7
+
 # Inline SVG from graphviz follows the theme: its white page goes transparent,
 # strokes and text take the theme's colours, and text on a filled (verdict)
 # node stays dark, since the fills are light in both themes.
@@ -68,7 +73,8 @@ GRAPH_CSS = f"""
 .ade-graph svg g.edge polygon {{ fill: {MUTED}; stroke: {MUTED}; }}
 .ade-graph svg g.edge text {{ fill: {STATUS["info"]}; }}
 .ade-graph .ade-graph-box {{ overflow-x: auto; max-width: 100%; }}
-.ade-graph .ade-graph-box svg {{ width: 100%; height: auto; max-width: var(--ade-w); }}
+.ade-graph .ade-graph-box svg {{ width: 100%; height: auto; max-width: var(--ade-w);
+  min-width: calc(var(--ade-w) * {MIN_GRAPH_SCALE}); }}
 .ade-graph details.ade-zoom[open] + .ade-graph-box svg {{
   width: var(--ade-w) !important; max-width: none !important; }}
 .ade-graph details.ade-zoom summary {{ cursor: pointer; color: {MUTED}; font-size: 12px; }}

@@ -205,3 +205,16 @@ def test_a_range_extension_reaches_the_browser_range_first():
     keys = list(sent[0])
     assert keys.index("value") > max(keys.index(k) for k in ("min", "max", "step"))
     assert all(state.get("value", 5.0) == slider.value == 5.0 for state in sent)
+
+
+def test_the_typed_box_shows_a_slider_value_without_float_noise():
+    from widgets._common import decimals
+
+    assert (decimals(1.05), decimals(2.0), decimals(6.8813735870195432)) == (2, 0, 15)
+    p = nudge("x*y", x=1.0, y=2.0)
+    s, box = p.sliders["x"], p.typed["x"]
+    s.value = s.min + 83 * s.step  # a grid point: float noise in its last digits
+    assert box.value == round(s.value, 4) and len(repr(box.value)) < 10
+    assert p.root.data == pytest.approx(box.value * 2.0, rel=1e-12)
+    box.value = 1.05  # typed: shown as typed, and the panel is at 1.05
+    assert box.value == 1.05 and s.value == 1.05

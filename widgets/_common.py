@@ -202,6 +202,14 @@ def extend_to(slider, x, steps=400):
     return slider.min, slider.max
 
 
+def decimals(x):
+    """The decimal places in the shortest spelling of the float x (1.05 -> 2)."""
+    text = repr(float(x))
+    if "e" in text or "n" in text:  # 1e-07, inf, nan: as many as a float holds
+        return 15 if "e-" in text else 0
+    return len(text.split(".")[1].rstrip("0"))
+
+
 def typed_box(slider, on_extend=None, width="105px"):
     """A FloatText beside a slider (whose own readout clamps a typed value into its
     range without a word): typed inside the range it moves the slider; typed past it,
@@ -210,11 +218,13 @@ def typed_box(slider, on_extend=None, width="105px"):
     ``readout=False`` on the slider."""
     box = W.FloatText(value=slider.value, layout=W.Layout(width=width))
     box.add_class("ade-typed")
+    typed_digits = [decimals(slider.value)]
 
     def typed(change):
         x = float(change["new"])
         if x == slider.value:
             return
+        typed_digits[0] = decimals(x)
         if not math.isfinite(x):
             box.value = slider.value
         elif slider.min <= x <= slider.max:
@@ -225,7 +235,11 @@ def typed_box(slider, on_extend=None, width="105px"):
                 on_extend(x, lo, hi)
 
     def moved(change):
-        box.value = change["new"]
+        # the slider's grid (min + k step) carries float noise (1.0499999999999998):
+        # shown to the digits of its step or of what was typed, whichever is finer
+        step = slider.step or 0.0
+        digits = max(typed_digits[0], 1 - math.floor(math.log10(step)) if step > 0 else 0)
+        box.value = round(change["new"], min(digits, 15))
 
     box.observe(typed, names="value")
     slider.observe(moved, names="value")
