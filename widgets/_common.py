@@ -39,6 +39,8 @@ STYLE_CSS = f"""
 .ade-panel .widget-html-content, .ade-panel .widget-htmlmath-content {{ flex: 1 1 auto;
   min-width: 0; }}
 .ade-figure {{ max-width: 100%; height: auto; }}
+.ade-panel .jupyter-widget-Collapse-header, .ade-panel .lm-AccordionPanel-title {{
+  color: {TEXT}; }}
 {DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
 .ade-scroll {{ overflow-x: auto; max-width: 100%; }}
 {MATHML_NO_OVERFLOW.format(box=".ade-scroll")}

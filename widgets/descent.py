@@ -301,30 +301,36 @@ class Descent(Panel):
         lo, hi = (math.log10(r) for r in RATE_RANGE)
         tick = (
             '<span class="ade-rate-tick" style="position:absolute;left:{:.1f}%;top:1px;'
-            f'font-size:10px;color:{MUTED};transform:translateX(-50%)">1e{{}}</span>'
+            f'font-size:10px;color:{MUTED};transform:translateX({{}})">1e{{}}</span>'
         )
+        ends = {int(lo): "0", int(hi): "-100%"}  # the end labels read inwards: inside the box
         ticks = "".join(
-            tick.format(100 * (e - lo) / (hi - lo), e) for e in range(int(lo), int(hi) + 1)
+            tick.format(100 * (e - lo) / (hi - lo), ends.get(e, "-50%"), e)
+            for e in range(int(lo), int(hi) + 1)
         )
         marks = ""
         # best < critical always: best's label ends at its mark, critical's starts at it
-        rows = (("best", self.best_rate, STATUS["good"], "-100%"),
-                ("critical", self.critical_rate, STATUS["wrong"], "0"))  # fmt: skip
-        for name, r, colour, shift in rows:
+        # best on the upper line, critical on the lower: close rates never collide;
+        # a label reads away from its mark, towards the middle, so it stays inside
+        lines = (("best", self.best_rate, STATUS["good"], -29),
+                 ("critical", self.critical_rate, STATUS["wrong"], -15))  # fmt: skip
+        for name, r, colour, top in lines:
             if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
                 pos = 100 * (math.log10(r) - lo) / (hi - lo)
-                text = f"{name} {r:.4g} |" if name == "best" else f"| {name} {r:.4g}"
+                left = pos < 50
+                text = f"| {name} {r:.4g}" if left else f"{name} {r:.4g} |"
                 marks += (
                     f'<span class="ade-rate-{name}" title="{name} rate {r:.4g}" '
-                    f'data-rate="{r!r}" style="position:absolute;left:{pos:.3f}%;top:-15px;'
-                    f"color:{colour};transform:translateX({shift});font-size:11px;"
+                    f'data-rate="{r!r}" data-side="{"left" if left else "right"}" '
+                    f'style="position:absolute;left:{pos:.3f}%;top:{top}px;color:{colour};'
+                    f"transform:translateX({'0' if left else '-100%'});font-size:11px;"
                     f'font-weight:600;white-space:nowrap">{text}</span>'
                 )
         # the track of a slider with no label or readout runs from the handle's half
         # width (RULER_INSET) inside the box's left edge to as far inside its right
         ruler = (
             f'<div class="ade-rate-ruler" style="position:relative;height:16px;'
-            f"margin:17px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
+            f"margin:31px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
             f'">{ticks}{marks}</div>'
         )
         if self.critical_rate is None:
@@ -394,7 +400,8 @@ class Descent(Panel):
         th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
         return (
-            "<style>.ade-steps td, .ade-steps th {padding: 1px 10px; text-align: right}</style>"
+            "<style>.ade-steps td, .ade-steps th {padding: 1px 6px; text-align: right}"
+            ".ade-steps th {vertical-align: bottom; white-space: normal; min-width: 4em}</style>"
             # its own box scrolls sideways in a narrow column, not the panel
             '<div class="ade-scroll"><table class="ade-steps" '
             'style="font-family:monospace;font-size:12px">'

@@ -10,9 +10,15 @@ JupyterLab Dark, the test reads the rendered page:
   formula) or a graph shown at full size;
 - every verdict (the nudge panel's rows, the check table's rows) lies inside its
   output, where a reader sees it;
-- every piece of status text (class ``ade-status``) has a WCAG contrast of at least
-  4.5:1 against the first opaque background behind it, from the computed styles
-  (semi-transparent text is blended over that background first).
+- every text in the outputs (labels, tables, status lines, the descent ruler; not
+  the pictures) has a WCAG contrast of at least 4.5:1 against the first opaque
+  background behind it, from the computed styles (semi-transparent text is blended
+  over that background first);
+- at 1400 px no cell of the formula table scrolls inside its own box (at 1000 px a
+  long formula may: the column is 570 px).
+
+A second test puts the descent panel's rate slider at the critical and the best
+rate and sees the ruler's marks where the slider's handle is, at both widths.
 
 It also runs the training panel on micrograd's (slow) graph and sees its status
 line show new losses while the run goes on. With $SCREENSHOTS set, each panel is
@@ -96,7 +102,13 @@ CONTRAST_JS = """area => {
     for (const c of layers.reverse()) bg = over(c, bg);
     return bg;
   };
-  return [...area.querySelectorAll('.ade-status')].filter(e => e.textContent.trim())
+  // every element that holds text of its own (graphs' SVG text follows the theme's
+  // colours by stylesheet, and figures are pictures: both are left out)
+  const own = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  return [...area.querySelectorAll('*')]
+    .filter(e => own(e) && !e.closest('svg, style, script, .ade-style, mjx-assistive-mml'))
+    .filter(e => { const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+                   return r.width > 0 && r.height > 0 && st.visibility !== 'hidden'; })
     .map(e => {
       const bg = background(e), fg = over(parse(getComputedStyle(e).color), bg);
       const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
@@ -104,6 +116,11 @@ CONTRAST_JS = """area => {
               color: getComputedStyle(e).color};
     });
 }"""
+
+
+CELL_SCROLL_JS = """area => [...area.querySelectorAll('td .ade-scroll')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.textContent.trim().slice(0, 30)}: ${e.scrollWidth} > ${e.clientWidth}`)"""
 
 
 def output(page, i):
@@ -135,6 +152,9 @@ def measure(page, where):
             ratios.append((c["ratio"], f"{where} {name}: {c['text']!r} {c['color']}"))
             if c["ratio"] < 4.5:
                 problems.append(f"{where} {name}: {c['text']!r} contrast {c['ratio']:.2f}")
+        if "1400" in where and name == "formulas":
+            for bad in page.evaluate(CELL_SCROLL_JS, handle):
+                problems.append(f"{where} a formula cell scrolls: {bad}")
     return problems, ratios
 
 
@@ -164,7 +184,7 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
     finally:
         set_theme(page, "JupyterLab Light")  # the server keeps it: the next test starts light
     worst = min(ratios)
-    print(f"\nlowest status contrast: {worst[0]:.2f} ({worst[1]}); {len(ratios)} measured")
+    print(f"\nlowest text contrast: {worst[0]:.2f} ({worst[1]}); {len(ratios)} measured")
     assert ratios and not problems, "\n".join(problems)
     page.close()
 
@@ -201,4 +221,43 @@ def test_training_status_moves_during_a_run(lab):
     assert len(set(running)) >= 2, seen  # new losses shown while it runs
     assert seen[-1].startswith("after 200 steps"), seen
     assert "200 steps in" in panel.locator(".ade-train-timing").inner_text()
+    page.close()
+
+
+RULER_JS = """area => {
+  const h = area.querySelector('.ade-rate-slider .noUi-handle').getBoundingClientRect();
+  const marks = {};
+  for (const name of ['best', 'critical']) {
+    const m = area.querySelector('.ade-rate-' + name);
+    const r = m.getBoundingClientRect();
+    marks[name] = m.dataset.side === 'left' ? r.left : r.right;
+  }
+  return {handle: (h.left + h.right) / 2, marks};
+}"""
+
+
+def test_the_rate_ruler_marks_sit_where_the_slider_goes(lab):
+    """Typed at the critical rate (1/3 for the lecture's f) the slider's handle is
+    at the ruler's critical mark, and at the best rate (1/6) at the best mark."""
+    lab.notebook("ruler.ipynb", ["from widgets import descent", "descent(lr=0.01)"])
+    page = lab.open("ruler.ipynb", width=1000, height=1000)
+    lab.run_all(page)
+    area = output(page, 1).first
+    area.locator(".ade-rate-critical").wait_for()
+    box = area.locator(".ade-rate-text input")
+    seen = []
+    for width in (1000, 1400):
+        page.set_viewport_size({"width": width, "height": 1000})
+        for name, rate in (("critical", 1 / 3), ("best", 1 / 6)):
+            old = area.locator(".ade-summary").inner_text()
+            box.fill(repr(rate))
+            box.press("Enter")
+            page.wait_for_function(
+                "([e, old]) => e.querySelector('.ade-summary').textContent !== old",
+                arg=[area.element_handle(), old],
+            )
+            page.wait_for_timeout(300)
+            at = page.evaluate(RULER_JS, area.element_handle())
+            seen.append((width, name, at["handle"], at["marks"][name]))
+            assert abs(at["handle"] - at["marks"][name]) <= 2.5, seen
     page.close()
