@@ -312,8 +312,8 @@ class Descent(Panel):
         # best < critical always: best's label ends at its mark, critical's starts at it
         # best on the upper line, critical on the lower: close rates never collide;
         # a label reads away from its mark, towards the middle, so it stays inside
-        lines = (("best", self.best_rate, STATUS["good"], -29),
-                 ("critical", self.critical_rate, STATUS["wrong"], -15))  # fmt: skip
+        lines = (("best", self.best_rate, STATUS["good"], -32),
+                 ("critical", self.critical_rate, STATUS["wrong"], -17))  # fmt: skip
         for name, r, colour, top in lines:
             if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
                 pos = 100 * (math.log10(r) - lo) / (hi - lo)
@@ -330,7 +330,7 @@ class Descent(Panel):
         # width (RULER_INSET) inside the box's left edge to as far inside its right
         ruler = (
             f'<div class="ade-rate-ruler" style="position:relative;height:16px;'
-            f"margin:31px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
+            f"margin:34px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
             f'">{ticks}{marks}</div>'
         )
         if self.critical_rate is None:
@@ -382,8 +382,8 @@ class Descent(Panel):
 
     def _table(self, limit=200):
         fn = self.fname
-        head = ["k", *self.names, fn, "|grad|", f"predicted Δ{fn}: 1st order",
-                "2nd order", f"actual Δ{fn}"]  # fmt: skip
+        head = ["k", *self.names, fn, "|grad|", f"Δ{fn} predicted, 1st order",
+                "2nd order", f"Δ{fn} actual"]  # fmt: skip
         rows = []
         shown = self.trajectory if len(self.trajectory) <= limit else (
             self.trajectory[: limit // 2] + [None] + self.trajectory[-limit // 2 :]
@@ -394,8 +394,9 @@ class Descent(Panel):
                 continue
             k = self.trajectory.index(p)
             gnorm = math.sqrt(sum(g * g for g in p["grad"]))
-            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm)]
-            cells += [num(p.get("predicted")), num(p.get("predicted2")), num(p.get("actual"))]
+            # the changes to 4 digits (enough to compare them): the table fits 570 px
+            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm, 4)]
+            cells += [num(p.get(c), 4) for c in ("predicted", "predicted2", "actual")]
             rows.append("".join(f"<td>{c}</td>" for c in cells))
         th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
