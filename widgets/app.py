@@ -20,6 +20,7 @@ import re
 
 import ipywidgets as W
 
+import engine
 from explorer import ParseError, formulas
 from widgets._common import MUTED, Panel, error_html, row, status_html
 from widgets._target import resolve, variables_of
@@ -68,9 +69,9 @@ class App(Panel):
         self.values.add_class("ade-values")
         self.message = W.HTML()
         self.message.add_class("ade-message")
-        help_text = (
-            "Numbers, variables, + − * / **, and the functions exp log tanh sin cos tan "
-            "sqrt abs relu sigmoid ... Press Enter to apply."
+        help_text = (  # the functions from the engine's table: a new primitive shows up
+            "Numbers, variables, + − * / **, and the functions "
+            f"{' '.join(engine.FUNCTIONS)}. Press Enter to apply."
         )
         self.help = W.HTML(f'<span style="color:{MUTED};font-size:12px">{help_text}</span>')
         self.check_table = W.HTML(layout=W.Layout(max_width="100%"))

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 from conftest import REPO, _free_port
-from test_layout_browser import OVERFLOW_JS
+from test_layout_browser import CELL_SCROLL_JS, CONTRAST_JS, OVERFLOW_JS
 
 sys.path.insert(0, os.path.join(REPO, "app"))
 from serve import command, environment  # noqa: E402
@@ -224,3 +224,39 @@ def test_the_page_keeps_values_typed_in_either_order(tmp_path, browser):
     finally:
         page.close()
         server.stop()
+
+
+def test_the_page_reads_in_both_themes_and_fits_at_two_widths(tmp_path, browser):
+    """Every text of the page (each tab) at least 4.5:1 in the light and the dark
+    page; at 1000 and 1440 px nothing pokes out, and no formula cell scrolls at 1440."""
+    problems, worst = [], (99.0, "")
+    for theme in ("light", "dark"):
+        server = Voila(str(tmp_path), theme=theme)
+        page = browser.new_page(viewport={"width": 1000, "height": 1100})
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(server.url)
+            page.locator(".ade-row-b .ade-verdict").wait_for()
+            page.locator(".ade-app-formulas mjx-container").first.wait_for()
+            for tab, ready in (("explore", ".ade-app-check"), ("step size", ".ade-step-theory"),
+                               ("descent", ".ade-rate-critical")):  # fmt: skip
+                page.get_by_role("tab", name=tab).click()
+                page.locator(ready).first.wait_for()
+                for width in (1000, 1440):
+                    page.set_viewport_size({"width": width, "height": 1100})
+                    page.wait_for_timeout(500)
+                    app = page.locator(".ade-app").element_handle()
+                    where = f"{theme} page, {tab}, {width} px:"
+                    for c in page.evaluate(CONTRAST_JS, app):
+                        worst = min(worst, (c["ratio"], f"{where} {c['text']!r}"))
+                        if c["ratio"] < 4.5:
+                            problems.append(f"{where} {c['text']!r} contrast {c['ratio']:.2f}")
+                    problems += [f"{where} {bad}" for bad in page.evaluate(OVERFLOW_JS, app)]
+                    if tab == "explore" and width == 1440:
+                        cells = page.evaluate(CELL_SCROLL_JS, app)
+                        problems += [f"{where} a formula cell scrolls: {c}" for c in cells]
+        finally:
+            page.close()
+            server.stop()
+    print(f"\nlowest text contrast in the page: {worst[0]:.2f} ({worst[1]})")
+    assert not problems, "\n".join(problems[:20])
