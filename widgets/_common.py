@@ -40,7 +40,11 @@ STYLE_CSS = f"""
   min-width: 0; }}
 .ade-figure {{ max-width: 100%; height: auto; }}
 .ade-panel .jupyter-widget-Collapse-header, .ade-panel .lm-AccordionPanel-title {{
-  color: {TEXT}; }}
+  color: {TEXT} !important; }}
+/* a tab's title in the text colour: the tab's grey ground under the UI's secondary
+   colour read 4.4:1; the current tab still shows by its ground and border */
+.ade-panel .jupyter-widgets.widget-tab .widget-tab-bar .lm-TabBar-tab {{
+  color: {TEXT} !important; }}
 {DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
 .ade-scroll {{ overflow-x: auto; max-width: 100%; }}
 {MATHML_NO_OVERFLOW.format(box=".ade-scroll")}

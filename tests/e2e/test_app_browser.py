@@ -239,7 +239,7 @@ def test_the_page_reads_in_both_themes_and_fits_at_two_widths(tmp_path, browser)
             page.locator(".ade-row-b .ade-verdict").wait_for()
             page.locator(".ade-app-formulas mjx-container").first.wait_for()
             for tab, ready in (("explore", ".ade-app-check"), ("step size", ".ade-step-theory"),
-                               ("descent", ".ade-rate-critical")):  # fmt: skip
+                               ("descent", "div.ade-summary")):  # fmt: skip
                 page.get_by_role("tab", name=tab).click()
                 page.locator(ready).first.wait_for()
                 for width in (1000, 1440):
