@@ -261,3 +261,28 @@ def test_the_rate_ruler_marks_sit_where_the_slider_goes(lab):
             seen.append((width, name, at["handle"], at["marks"][name]))
             assert abs(at["handle"] - at["marks"][name]) <= 2.5, seen
     page.close()
+
+
+def test_a_notebooks_own_figures_follow_the_theme(lab):
+    """``follow_theme()``: a plain ``plt.plot`` figure is turned over in JupyterLab
+    Dark (white ground to dark, dark ink to light) and left alone in Light."""
+    lab.notebook(
+        "figure.ipynb",
+        [
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+            "from widgets import follow_theme\nfollow_theme()",
+            "plt.figure(figsize=(3, 2))\nplt.plot([0, 1], [0, 1])\nplt.show()",
+        ],
+    )
+    page = lab.open("figure.ipynb", width=1400, height=1000)
+    lab.run_all(page)
+    img = output(page, 1).locator("img").first  # the output area is the .jp-RenderedImage
+    img.wait_for()
+    filter_of = "e => getComputedStyle(e).filter"
+    try:
+        assert img.evaluate(filter_of) == "none"
+        set_theme(page, "JupyterLab Dark")
+        assert "invert" in img.evaluate(filter_of)
+    finally:
+        set_theme(page, "JupyterLab Light")
+    page.close()
