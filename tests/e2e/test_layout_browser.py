@@ -256,7 +256,15 @@ def test_the_rate_ruler_marks_sit_where_the_slider_goes(lab):
                 "([e, old]) => e.querySelector('.ade-summary').textContent !== old",
                 arg=[area.element_handle(), old],
             )
-            page.wait_for_timeout(300)
+            # the handle glides to its place (a CSS transition): wait until it is still
+            ruler = f"e => {{ const a = ({RULER_JS})(e); return [a.handle, a.marks[{name!r}]]; }}"
+            last = None
+            for _ in range(40):
+                page.wait_for_timeout(150)
+                now = page.evaluate(ruler, area.element_handle())
+                if now == last:
+                    break
+                last = now
             at = page.evaluate(RULER_JS, area.element_handle())
             seen.append((width, name, at["handle"], at["marks"][name]))
             assert abs(at["handle"] - at["marks"][name]) <= 2.5, seen
