@@ -208,14 +208,6 @@ def extend_to(slider, x, steps=400):
     return slider.min, slider.max
 
 
-def decimals(x):
-    """The decimal places in the shortest spelling of the float x (1.05 -> 2)."""
-    text = repr(float(x))
-    if "e" in text or "n" in text:  # 1e-07, inf, nan: as many as a float holds
-        return 15 if "e-" in text else 0
-    return len(text.split(".")[1].rstrip("0"))
-
-
 def typed_box(slider, on_extend=None, width="105px"):
     """A FloatText beside a slider (whose own readout clamps a typed value into its
     range without a word): typed inside the range it moves the slider; typed past it,
@@ -224,13 +216,15 @@ def typed_box(slider, on_extend=None, width="105px"):
     ``readout=False`` on the slider."""
     box = W.FloatText(value=slider.value, layout=W.Layout(width=width))
     box.add_class("ade-typed")
-    typed_digits = [decimals(slider.value)]
+    state = {"typed": None, "echo": False}
 
     def typed(change):
+        if state["echo"]:
+            return
         x = float(change["new"])
+        state["typed"] = x
         if x == slider.value:
             return
-        typed_digits[0] = decimals(x)
         if not math.isfinite(x):
             box.value = slider.value
         elif slider.min <= x <= slider.max:
@@ -241,11 +235,16 @@ def typed_box(slider, on_extend=None, width="105px"):
                 on_extend(x, lo, hi)
 
     def moved(change):
-        # the slider's grid (min + k step) carries float noise (1.0499999999999998):
-        # shown to the digits of its step or of what was typed, whichever is finer
-        step = slider.step or 0.0
-        digits = max(typed_digits[0], 1 - math.floor(math.log10(step)) if step > 0 else 0)
-        box.value = round(change["new"], min(digits, 15))
+        # The slider's grid (min + k step) carries float noise: a typed 1.05 comes
+        # back as 1.0499999999999998. The box shows what was typed while the slider
+        # is there, else the slider's value to 12 digits; only the view is rounded.
+        x, was = change["new"], state["typed"]
+        near = was is not None and abs(x - was) <= 1e-9 * max(1.0, abs(x))
+        state["echo"] = True
+        try:
+            box.value = was if near else float(f"{x:.12g}")
+        finally:
+            state["echo"] = False
 
     box.observe(typed, names="value")
     slider.observe(moved, names="value")
