@@ -7,7 +7,9 @@ starts for them; at most ``--max-kernels`` page views run at once, one more gets
 here talks to 127.0.0.1 only, with a few requests, each under a timeout.
 """
 
+import asyncio
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +18,6 @@ import psutil
 import pytest
 from test_app_browser import Voila
 from tornado import httpclient, websocket
-from tornado.ioloop import IOLoop
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,12 @@ def websocket_status(url, **headers):
         conn.close()
         return 101
 
-    return IOLoop(make_current=False).run_sync(attempt, timeout=30)
+    # a thread of its own: Playwright's sync API keeps an event loop in this one
+    out = []
+    worker = threading.Thread(target=lambda: out.append(asyncio.run(attempt())))
+    worker.start()
+    worker.join(40)
+    return out[0] if out else None
 
 
 def wait_for(predicate, timeout):
