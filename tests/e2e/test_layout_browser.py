@@ -192,13 +192,21 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
 def shoot(page, theme):
     folder = os.path.join(REPO, SHOTS)
     os.makedirs(folder, exist_ok=True)
-    for i, name in enumerate(NAMES):
-        if name is None:
-            continue
-        area = output(page, i).first
-        area.scroll_into_view_if_needed()
-        page.wait_for_timeout(200)
-        area.screenshot(path=os.path.join(folder, f"{name}_{theme}.png"))
+    size = page.viewport_size
+    # a window tall enough for the tallest output: JupyterLab's toolbar would cover
+    # the top of one taller than the window
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    page.wait_for_timeout(400)
+    try:
+        for i, name in enumerate(NAMES):
+            if name is None:
+                continue
+            area = output(page, i).first
+            area.scroll_into_view_if_needed()
+            page.wait_for_timeout(200)
+            area.screenshot(path=os.path.join(folder, f"{name}_{theme}.png"))
+    finally:
+        page.set_viewport_size(size)
 
 
 def test_training_status_moves_during_a_run(lab):
