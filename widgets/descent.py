@@ -86,7 +86,7 @@ class Descent(Panel):
         # ruler cannot know), so the track spans the box; the label and a box to type
         # the rate in sit beside it.
         self.lr = W.FloatLogSlider(
-            value=lr, base=10, min=-5, max=1, step=0.001, description="",
+            value=lr, base=10, min=-5, max=1, step=1e-4, description="",
             readout=False, continuous_update=True, layout=W.Layout(width="100%", margin="0"),
         )  # fmt: skip
         self.lr.add_class("ade-rate-slider")
@@ -149,7 +149,7 @@ class Descent(Panel):
 
     def _slid_rate(self, change):
         """The box follows the slider, to 4 digits; the slider's own rounding of a
-        typed rate (its steps are a thousandth of a decade) leaves the box as typed."""
+        typed rate (its steps are a ten-thousandth of a decade) leaves the box as typed."""
         try:
             shown = float(self.lr_text.value)
         except ValueError:
