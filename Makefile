@@ -17,11 +17,13 @@ test: install-test graphviz chromium
 # the explorer as a web page (Voila) on this machine: prints its address
 APP_PORT ?= 8866
 APP_THEME ?= light
+APP_ARGS ?=
 app: install graphviz
-	$(PY) app/serve.py --port $(APP_PORT) --theme $(APP_THEME)
+	$(PY) app/serve.py --port $(APP_PORT) --theme $(APP_THEME) $(APP_ARGS)
 
+# as root (a container, a lab machine) Jupyter wants --allow-root
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/00_tour.ipynb
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_tour.ipynb
 
 bench: install-test graphviz
 	$(PY) tests/benchmarks/run_all.py

@@ -22,6 +22,7 @@ bit, to the reference's on random graphs over the whole rule table.
 """
 
 import contextlib
+import math
 
 from engine.graph import inputs_of, seed, topo_order
 from engine.rules import BUILTIN, NUM, RULES
@@ -96,10 +97,10 @@ def _sweep(nodes):
                 a, k = v._a, v._k
                 try:
                     (d,) = rule.partials(NUM, v.data, a.data, *(() if k is None else (k,)))
-                    if d - d != 0.0:  # inf or nan: local_grads says which
-                        raise OverflowError
                 except ArithmeticError:
-                    (d,) = v.local_grads()
+                    d = math.nan
+                if d - d != 0.0:  # 1/0, inf or nan: local_grads says which (outside the
+                    (d,) = v.local_grads()  # except block: no chained float error)
                 a.grad += d * g
             else:
                 for c, d in zip(inputs_of(v), v.local_grads()):

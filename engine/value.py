@@ -133,12 +133,14 @@ def _check_finite(order):
 
 def _finite_for_constants(inputs, ds):
     """The partials, a constant input's non-finite one set to 0 (a constant takes no
-    gradient: d/da a^x at a constant base 0); any other non-finite one is an error."""
+    gradient: d/da a^x at a constant base 0); None if any other one is not finite."""
+    if len(ds) != len(inputs):
+        return None
     out = []
     for c, d in zip(inputs, ds):
         if d - d != 0.0:
             if not c.is_constant:
-                raise OverflowError
+                return None
             d = 0.0
         out.append(d)
     return tuple(out)
@@ -238,18 +240,23 @@ class Value:
         xs = rule_args(self)
         try:
             ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
-            for d in ds:
-                if d - d != 0.0:  # inf or nan: fatal unless only a constant's (0 ** x)
-                    return _finite_for_constants(self._prev, ds)
-            return ds
+            pole = False
         except ZeroDivisionError:
-            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
+            ds, pole = (), True
         except OverflowError:
+            ds, pole = (math.inf,), False
+        # raised here, not in the except clauses: the float error adds nothing
+        if pole:
+            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
+        if any(d - d != 0.0 for d in ds):  # inf or nan: fatal unless only a constant's
+            ds = _finite_for_constants(self._prev, ds)  # (0 ** x: the base takes none)
+        if ds is None:
             domain_error(
                 f"overflow: the derivative of {self._op} at {xs[: len(self._prev)]} "
                 "is beyond a float",
                 self._prev,
             )
+        return ds
 
     def kink_value(self):
         """0 exactly where this node's rule has a kink (relu and abs at 0, maximum at a

@@ -42,14 +42,17 @@ def tree_sizes(order):
 
 def require_backward(root, nodes=None, what="this"):
     """Raise a clear error unless every node's gradient comes from root.backward()."""
+    # the output is named as the student named it: its label, else "the output"
+    # (a variable called root exists only in the library's code)
+    call = f"call {root.label}.backward()" if root.label else "call backward() on the output"
     if backward_root(root) is not root:
-        name = root.label or "root"
-        raise RuntimeError(f"{what} needs gradients: call {name}.backward() first")
+        raise RuntimeError(f"{what} needs gradients: {call} first")
     for v in nodes or ():
         if backward_root(v) is not root:
+            owner = f"{root.label}'s" if root.label else "the output's"
             raise RuntimeError(
                 f"the gradient of node {name_of(v)!r} comes from another backward(), "
-                f"not from {root.label or 'this root'}'s: call backward() on it again"
+                f"not from {owner}: {call} again"
             )
 
 

@@ -252,9 +252,9 @@ class BatchGraph:
                     for c, sc in zip(ins, scale if isinstance(scale, tuple) else (scale,)):
                         moving = None if rate[c] is None or not sc else rate[c] != 0
                         if moving is not None and moving.any():
-                            step[moving] = np.minimum(
-                                step[moving], h * sc / np.abs(rate[c][moving])
-                            )
+                            with np.errstate(over="ignore", invalid="ignore"):  # inf: no bound
+                                bound = h * sc / np.abs(rate[c][moving])
+                            step[moving] = np.minimum(step[moving], bound)
                 if ds is not None:
                     r = sum(d * rate[c] for c, d in zip(ins, ds) if rate[c] is not None)
             if i in seeds:

@@ -95,8 +95,9 @@ class FormulaTable:
         line = lambda c: "  ".join(x.ljust(w) for x, w in zip(c, widths)).rstrip()
         out = self.head + [line(head), line(["-" * w for w in widths])]
         out += [line(c) for c in cells]
-        out += [f"where {pretty(s)} = {pretty(e)}" for s, e in self.where]
-        return "\n".join(out + self.notes)
+        # the notes first: one of them announces the ξ list below
+        out += self.notes + [f"where {pretty(s)} = {pretty(e)}" for s, e in self.where]
+        return "\n".join(out)
 
     def _latex(self, e):
         """LaTeX of e, the shortening's ξ1, ξ2... written as \\xi_{1}, \\xi_{2}..."""
@@ -193,7 +194,7 @@ class FormulaTable:
         return (
             f"<div class='ade-formulas'><style>{table_css('ade-formulas', '900px')}</style>"
             f"{first}<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            f"{where}{notes}</div>"
+            f"{notes}{where}</div>"
         )
 
     def __repr__(self):

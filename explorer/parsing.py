@@ -23,6 +23,7 @@ import numbers
 
 import engine
 from engine import DomainError, Value
+from explorer.syntax import explain
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 100  # nested parentheses, calls and unary operators
@@ -323,9 +324,10 @@ def _read(text):
     try:
         tree = ast.parse(body, mode="eval")  # parses only: builds a tree, runs nothing
     except SyntaxError as e:
-        col = (e.offset or 1) + (src.indent if (e.lineno or 1) == 1 else 0)
+        offset, msg = (explain(body, e) if len(src.lines) == 1 else None) or (e.offset, e.msg)
+        col = (offset or 1) + (src.indent if (e.lineno or 1) == 1 else 0)
         where = f"column {col}" if len(src.lines) == 1 else f"line {e.lineno}, column {col}"
-        raise ParseError(f"{where}: syntax error: {e.msg}") from None
+        raise ParseError(f"{where}: syntax error: {msg}") from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise ParseError(f"the expression cannot be parsed: {_one_line(str(e), 80)}") from None
     return tree, src, _check_tree(tree, src)

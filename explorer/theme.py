@@ -19,7 +19,9 @@ JupyterLab variables at all (a static HTML export, a plain browser).
 import re
 
 TEXT = "var(--jp-ui-font-color1, #1a1a1a)"
-MUTED = "var(--jp-ui-font-color2, #5f5f5f)"
+# secondary text: the content's second colour (70% ink), not the UI's (54% ink, 4.4:1
+# on white, under the 4.5:1 that text needs)
+MUTED = "var(--jp-content-font-color2, #4d4d4d)"
 BORDER = "var(--jp-border-color2, #e0e0e0)"
 BACKGROUND = "var(--jp-layout-color0, #fff)"
 
@@ -53,6 +55,11 @@ def tint(verdict):
     return f"color-mix(in srgb, {HUES[verdict]} {TINT}, {BACKGROUND})"
 
 
+# A graph shrinks to the column's width, but no further than this share of its
+# natural size: its 9-11 pt labels stay 8 px or more, and a wider graph scrolls in
+# its own box (a 570 px column drew the lecture's chapter 9 graph at 5 px text).
+MIN_GRAPH_SCALE = 0.7
+
 # Inline SVG from graphviz follows the theme: its white page goes transparent,
 # strokes and text take the theme's colours, and text on a filled (verdict)
 # node stays dark, since the fills are light in both themes. A highlighted node
@@ -73,7 +80,8 @@ GRAPH_CSS = f"""
 .ade-graph svg g.edge polygon {{ fill: {MUTED}; stroke: {MUTED}; }}
 .ade-graph svg g.edge text {{ fill: {STATUS["info"]}; }}
 .ade-graph .ade-graph-box {{ overflow-x: auto; max-width: 100%; }}
-.ade-graph .ade-graph-box svg {{ width: 100%; height: auto; max-width: var(--ade-w); }}
+.ade-graph .ade-graph-box svg {{ width: 100%; height: auto; max-width: var(--ade-w);
+  min-width: calc(var(--ade-w) * {MIN_GRAPH_SCALE}); }}
 .ade-graph details.ade-zoom[open] + .ade-graph-box svg {{
   width: var(--ade-w) !important; max-width: none !important; }}
 .ade-graph details.ade-zoom summary {{ cursor: pointer; color: {MUTED}; font-size: 12px; }}
@@ -98,6 +106,14 @@ def graph_html(svg):
     )
 
 
+# MathJax puts a hidden copy of each formula in MathML beside the typeset one
+# (mjx-assistive-mml: clipped to 1px, absolutely placed, width auto). Chromium lays
+# that MathML out natively, a few px wider than MathJax's own, and a box that
+# scrolls counts it: every formula cell scrolled by 10-12 px. Its width is moot (it
+# is clipped; screen readers read the markup), so it gets none.
+MATHML_NO_OVERFLOW = "{box} mjx-assistive-mml {{ width: 1px !important; }}"
+
+
 def table_css(cls, narrow="720px", first=()):
     """A table under ``.{cls}`` that reflows: a plain table when its box is wide,
     and below ``narrow`` each row becomes a block of captioned cells that wrap (the
@@ -114,6 +130,7 @@ def table_css(cls, narrow="720px", first=()):
 .{cls} table td.ade-num {{ text-align: right; font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; white-space: nowrap; }}
 .{cls} .ade-scroll {{ overflow-x: auto; max-width: 32em; }}
+{MATHML_NO_OVERFLOW.format(box=f".{cls} .ade-scroll")}
 .{cls} .ade-muted {{ color: {MUTED}; }}
 @container (max-width: {narrow}) {{
   .{cls} table, .{cls} tbody {{ display: block; }}

@@ -94,9 +94,11 @@ def type_value(cell, label, text):
     readout.press("Enter")
 
 
-def descent_moves(page, cell, label="rate"):
+def descent_moves(page, cell):
     before = text_of(cell, ".ade-summary")
-    type_value(cell, label, "0.3")
+    rate = cell.locator(".ade-rate-text input").first  # the box beside the rate slider
+    rate.fill("0.3")
+    rate.press("Enter")
     until(page, lambda: text_of(cell, ".ade-summary") != before, "the descent summary")
 
 

@@ -52,3 +52,27 @@ def test_parse_values():
     assert parse_values("") == {}
     with pytest.raises(ParseError, match="'y' is not 'name = number'"):
         parse_values("x = 1, y")
+
+
+def test_values_typed_before_the_expression_are_applied_to_it():
+    a = App()
+    lecture = a.nudge
+    a.values.value = "x = 0.5, y = 3"  # the box loses focus: the old expression lacks x, y
+    assert a.values.value == "x = 0.5, y = 3"  # kept as typed, not rewritten
+    assert "x, y are not in f = tanh" in a.message.value and a.nudge is lecture
+    a.expression.value = "x*y"
+    assert a.message.value == "" and a.nudge.start == [0.5, 3.0]
+    assert a.nudge.root.data == pytest.approx(1.5)
+    assert a.values.value == "x = 0.5, y = 3.0"
+
+
+def test_values_typed_after_the_expression_and_a_name_it_lacks():
+    a = App()
+    a.expression.value = "x*y"  # the lecture's values were the page's: they give way
+    assert a.message.value == "" and a.values.value == "x = 1.0, y = 1.0"
+    a.values.value = "x = 0.5, y = 3, z = 2"
+    assert a.nudge.start == [0.5, 3.0]
+    assert "start: z is not in f = x*y" in a.message.value  # reported, not dropped silently
+    assert a.values.value == "x = 0.5, y = 3, z = 2"
+    a.expression.value = "x*y*z"  # z waited for it
+    assert a.nudge.start == [0.5, 3.0, 2.0] and a.message.value == ""

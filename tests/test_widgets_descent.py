@@ -280,3 +280,28 @@ def test_an_undefined_hessian_at_the_start_is_said_not_raised():
     p = descent("sqrt(x) + x", start=1e-300, lr=0.01, steps=3)  # f'' = -x^(-3/2) / 4
     assert p.critical_rate is None and "Hessian is undefined" in p.rate_note
     assert "no safe rate" in p.rate_marks.value
+
+
+def test_descent_takes_starting_values_as_keywords_like_every_panel():
+    d = descent("x**2 + 10*y**2", x=1, y=2)
+    assert d.names == ["x", "y"] and d.start == [1.0, 2.0]
+    assert descent("x**2 + 10*y**2", start={"x": 1, "y": 2}).start == [1.0, 2.0]
+    assert descent(lambda x: x**2, x=2, steps=3).start == [2.0]
+    with pytest.raises(TypeError, match="not both"):
+        descent("x**2", x=1, start={"x": 2})
+    with pytest.raises(ValueError, match="rate, not in the expression"):
+        descent("x**2", x=1, rate=0.1)  # a misspelt option is named, not swallowed
+
+
+def test_the_rate_box_and_the_slider_follow_each_other():
+    p = descent()
+    p.lr.value = 1 / 6  # a drag: the box shows it to 4 digits, the run uses it exactly
+    assert p.lr_text.value == "0.1667" and p.lr.value == 1 / 6
+    p.lr_text.value = "0.105"  # typed: the slider moves there
+    assert p.lr.value == 0.105
+    assert p.trajectory[1]["x"][0] == pytest.approx(3 - 0.105 * 14, rel=1e-12)  # f'(3) = 14
+    p.lr.value = 0.10495  # the slider's own rounding of a typed rate: the box keeps it
+    assert p.lr_text.value == "0.105"
+    for bad in ("abc", "0", "100"):
+        p.lr_text.value = bad  # refused: the slider's rate comes back
+        assert p.lr_text.value == "0.105" and p.lr.value == 0.10495

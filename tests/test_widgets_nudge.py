@@ -205,3 +205,16 @@ def test_a_range_extension_reaches_the_browser_range_first():
     keys = list(sent[0])
     assert keys.index("value") > max(keys.index(k) for k in ("min", "max", "step"))
     assert all(state.get("value", 5.0) == slider.value == 5.0 for state in sent)
+
+
+def test_the_typed_box_shows_a_slider_value_without_float_noise():
+    p = nudge("x*y", x=1.0, y=2.0)
+    s, box = p.sliders["x"], p.typed["x"]
+    s.value = 1.0499999999999998  # the browser's slider, snapped to its grid
+    assert box.value == 1.05 and s.value == 1.0499999999999998  # only the view is rounded
+    box.value = 0.7  # typed; the slider comes back with its grid's noise: 0.7 stays
+    s.value = 0.7000000000000001
+    assert box.value == 0.7
+    assert p.root.data == pytest.approx(0.7 * 2.0, rel=1e-12)
+    s.value = 0.75  # a drag elsewhere: the box follows
+    assert box.value == 0.75

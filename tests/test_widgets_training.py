@@ -141,6 +141,22 @@ def test_stop_ends_a_background_run_and_the_status_keeps_up(monkeypatch):
     assert num(p.losses[k - 1], 5) in running[-1]
 
 
+def test_after_stop_the_status_says_so_before_the_last_picture():
+    p = training("moons", n_samples=30, hidden=(8,), steps=500, graph="micrograd")
+    events = []
+    p.status.observe(lambda c: events.append(c["new"]), names="value")
+    p.plot.observe(lambda c: events.append("picture"), names="value")
+    p.start()
+    deadline = time.monotonic() + 30
+    while len(p.losses) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.stop()
+    p.wait(30)
+    last_picture = len(events) - 1 - events[::-1].index("picture")
+    before = [e for e in events[:last_picture] if e != "picture"]
+    assert before and before[-1].startswith(f"after {len(p.losses)} steps"), events[-4:]
+
+
 def test_bad_input_is_refused_by_name():
     with pytest.raises(ValueError, match="dataset must be one of"):
         Training("iris")

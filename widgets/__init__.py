@@ -20,7 +20,8 @@
 ``make app`` serves with Voila.
 
 Every panel follows JupyterLab's theme and reflows in a narrow column
-(``widgets._common``: the stylesheet, the layout helpers, the figure ink).
+(``widgets._common``: the stylesheet, the layout helpers, the figure ink);
+``follow_theme()`` does the same for a notebook's own matplotlib figures.
 
 Each returns a panel object that displays itself in Jupyter; its widgets are
 attributes, so a test can set a slider's ``.value`` and read what the panel shows.
@@ -29,6 +30,7 @@ attributes, so a test can set a slider's ``.value`` and read what the panel show
 from widgets.backprop import BackpropPanel, backprop
 from widgets.descent import Descent, descent
 from widgets.exercise import ExercisePanel, exercise
+from widgets.notebook_theme import follow_theme
 from widgets.nudge import Nudge, nudge
 from widgets.step_size import StepSize, step_size
 from widgets.training import Training, training
@@ -43,6 +45,7 @@ __all__ = [
     "StepSize",
     "Training",
     "descent",
+    "follow_theme",
     "nudge",
     "step_size",
     "training",

@@ -25,7 +25,7 @@ import math
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from explorer.theme import BORDER, GRAPH_CSS, MUTED, STATUS, TEXT, graph_html
+from explorer.theme import BORDER, GRAPH_CSS, MATHML_NO_OVERFLOW, MUTED, STATUS, TEXT, graph_html
 
 # Dark ink for figures: it turns light with the figure in a dark theme.
 INK = "#222222"
@@ -39,8 +39,15 @@ STYLE_CSS = f"""
 .ade-panel .widget-html-content, .ade-panel .widget-htmlmath-content {{ flex: 1 1 auto;
   min-width: 0; }}
 .ade-figure {{ max-width: 100%; height: auto; }}
+.ade-panel .jupyter-widget-Collapse-header, .ade-panel .lm-AccordionPanel-title {{
+  color: {TEXT} !important; }}
+/* a tab's title in the text colour: the tab's grey ground under the UI's secondary
+   colour read 4.4:1; the current tab still shows by its ground and border */
+.ade-panel .jupyter-widgets.widget-tab .widget-tab-bar .lm-TabBar-tab {{
+  color: {TEXT} !important; }}
 {DARK} .ade-figure {{ filter: invert(0.88) hue-rotate(180deg); }}
 .ade-scroll {{ overflow-x: auto; max-width: 100%; }}
+{MATHML_NO_OVERFLOW.format(box=".ade-scroll")}
 .ade-cell-caption {{ color: {MUTED}; font-size: 11px; line-height: 1.1; }}
 .ade-num {{ font-family: var(--jp-code-font-family, monospace); font-size: 12px; }}
 .ade-card {{ border: 1px solid {BORDER}; border-radius: 6px; padding: 4px 8px; }}
@@ -209,9 +216,13 @@ def typed_box(slider, on_extend=None, width="105px"):
     ``readout=False`` on the slider."""
     box = W.FloatText(value=slider.value, layout=W.Layout(width=width))
     box.add_class("ade-typed")
+    state = {"typed": None, "echo": False}
 
     def typed(change):
+        if state["echo"]:
+            return
         x = float(change["new"])
+        state["typed"] = x
         if x == slider.value:
             return
         if not math.isfinite(x):
@@ -224,7 +235,16 @@ def typed_box(slider, on_extend=None, width="105px"):
                 on_extend(x, lo, hi)
 
     def moved(change):
-        box.value = change["new"]
+        # The slider's grid (min + k step) carries float noise: a typed 1.05 comes
+        # back as 1.0499999999999998. The box shows what was typed while the slider
+        # is there, else the slider's value to 12 digits; only the view is rounded.
+        x, was = change["new"], state["typed"]
+        near = was is not None and abs(x - was) <= 1e-9 * max(1.0, abs(x))
+        state["echo"] = True
+        try:
+            box.value = was if near else float(f"{x:.12g}")
+        finally:
+            state["echo"] = False
 
     box.observe(typed, names="value")
     slider.observe(moved, names="value")

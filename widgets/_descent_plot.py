@@ -21,10 +21,11 @@ MARKERS_UP_TO = 60  # steps: past that, lines only (markers would be a smear)
 
 
 def draw(panel, ascent):
-    fig = figure(9.0, 3.6)
+    fig = figure(9.0, 4.0)
     n = len(panel.vars)
-    # more than two variables: room between the plots for the distance's own axis
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.15, wspace=0.5 if n > 2 else 0.3)
+    # more than two variables: room between the plots for the distance's own axis;
+    # below the left plot, room for its legend (inside, it covered the path)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.26, wspace=0.5 if n > 2 else 0.3)
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     traj = [p for p in panel.trajectory if math.isfinite(p["f"])]
     many = len(traj) > MARKERS_UP_TO
@@ -39,6 +40,12 @@ def draw(panel, ascent):
     left.set_title(f"{'ascent' if ascent else 'descent'} by {method}{rate}", fontsize=10, y=1.0)
     _predictions(right, traj, many)
     return _png(fig)
+
+
+def _legend_below(ax):
+    """The legend under the plot, off the path and the curve it would cover."""
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2,
+              frameon=False, handlelength=1.5, columnspacing=1.0)  # fmt: skip
 
 
 def _png(fig):
@@ -64,7 +71,7 @@ def _one(ax, panel, traj, many):
                 ms=14, label=f"optimum f* = {num(panel.optimum['f'], 4)}")  # fmt: skip
     ax.set_xlabel(panel.names[0])
     ax.set_ylabel(panel.fname)
-    ax.legend(fontsize=8, loc="upper right")
+    _legend_below(ax)
 
 
 def _contours(ax, panel, traj, many):
@@ -92,7 +99,7 @@ def _contours(ax, panel, traj, many):
     ax.set_ylabel(panel.names[1])
     for axis in (ax.xaxis, ax.yaxis):  # each tick label is text to render: a few suffice
         axis.set_major_locator(MaxNLocator(nbins=5))
-    ax.legend(fontsize=8, loc="upper right")
+    _legend_below(ax)
 
 
 def _against_steps(ax, panel, traj, many):
@@ -108,7 +115,7 @@ def _against_steps(ax, panel, traj, many):
         dist = [max(math.dist(p["x"], panel.optimum["x"]), 1e-300) for p in traj]
         twin.semilogy(range(len(dist)), dist, color="tab:purple", lw=1, ls=":")
         twin.set_ylabel("distance to optimum (dotted)", color="tab:purple", fontsize=8)
-    ax.legend(fontsize=8, loc="upper right")
+    _legend_below(ax)
 
 
 def _predictions(ax, traj, many):
@@ -136,7 +143,7 @@ def _predictions(ax, traj, many):
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     # a fixed title position: placing it automatically measures every tick label
     ax.set_title("each step's change of f: predicted vs actual", fontsize=10, y=1.0)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="best")
 
 
 def _symlog_ticks(values, lin):

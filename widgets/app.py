@@ -22,6 +22,7 @@ import re
 
 import ipywidgets as W
 
+import engine
 from explorer import ParseError, formulas
 from widgets._common import MUTED, Panel, error_html, row, status_html
 from widgets._target import resolve, variables_of
@@ -52,10 +53,10 @@ def parse_values(text):
 
 class App(Panel):
     """The page (see the module docstring). For tests: ``.expression`` and
-    ``.values`` (Text), ``.message`` (HTML: the parser's message, empty when the
-    text is good), ``.tabs``, and the panels ``.nudge``, ``.step``, ``.descent``,
-    ``.backprop`` and ``.exercise``
-    (None until built); ``.check_table`` and ``.formula_table`` hold the HTML."""
+    ``.values`` (Text), ``.message`` (HTML: the parser's message, or a note naming
+    typed values the expression lacks; empty when all is well), ``.tabs``, and the
+    panels ``.nudge``, ``.step``, ``.descent``, ``.backprop`` and ``.exercise`` (None
+    until built); ``.check_table`` and ``.formula_table`` hold the HTML."""
 
     def __init__(self, expression=EXAMPLE, values=EXAMPLE_VALUES):
         self.expression = W.Text(
@@ -72,9 +73,9 @@ class App(Panel):
         self.values.add_class("ade-values")
         self.message = W.HTML()
         self.message.add_class("ade-message")
-        help_text = (
-            "Numbers, variables, + − * / **, and the functions exp log tanh sin cos tan "
-            "sqrt abs relu sigmoid ... Press Enter to apply."
+        help_text = (  # the functions from the engine's table: a new primitive shows up
+            "Numbers, variables, + − * / **, and the functions "
+            f"{' '.join(engine.FUNCTIONS)}. Press Enter to apply."
         )
         self.help = W.HTML(f'<span style="color:{MUTED};font-size:12px">{help_text}</span>')
         self.check_table = W.HTML(layout=W.Layout(max_width="100%"))
@@ -98,6 +99,8 @@ class App(Panel):
         )
         self.widget.add_class("ade-app")
         self._echo = False  # the values box being set to the graph's starting values
+        self._echoed = values  # the box's text as the page wrote it (not the user)
+        self.unused, self.typed = [], {}
         self.expression.observe(lambda _: self.apply(), names="value")
         self.values.observe(lambda _: self._echo or self.apply(), names="value")
         self.tabs.observe(lambda _: self._build_tab(), names="selected_index")
@@ -106,36 +109,61 @@ class App(Panel):
     # -- the expression --------------------------------------------------------
     def _graph(self):
         """A fresh graph of the typed expression (its output labelled f), or
-        ParseError. Starting values for names the expression lacks are ignored:
-        they belong to the expression typed before."""
+        ParseError. The starting values apply to the names the expression has;
+        ``self.unused`` lists the others (see ``apply``)."""
         text = self.expression.value.strip()
         if not text:
             raise ParseError("type an expression, e.g. sin(x)*y")
         values = parse_values(self.values.value)
         _, found = resolve(text, what="the page")
         names = {v.label for v in found}
+        self.unused = [k for k in values if k not in names]
+        self.typed = values
         root, _ = resolve(text, start={k: v for k, v in values.items() if k in names},
                           what="the page")  # fmt: skip
         root.label = root.label or "f"
         return root
 
     def apply(self):
-        """Read both boxes; on success rebuild the panels, else show the message."""
+        """Read both boxes; on success rebuild the panels, else show the message.
+
+        Both orders of typing work. Values the user typed are kept until an
+        expression uses them: typed before the expression, they wait in the box (a
+        line says which names the current expression lacks) and apply when the
+        expression arrives. Values the page wrote itself (the last expression's
+        starting values) give way to a new expression's without a word."""
+        own = self.values.value == self._echoed
         try:
             root = self._graph()
-            panel = Nudge(root)
+            # values for another expression only: the panels stay as they are
+            waiting = self.unused and not own and len(self.unused) == len(self.typed)
+            panel = None if waiting else Nudge(root)
         except (ParseError, ValueError, TypeError, ArithmeticError) as e:
             self.message.value = error_html(str(e))
             self.message.add_class("ade-message-shown")
             return False
-        self.message.value = ""
-        self.message.remove_class("ade-message-shown")
-        # the box shows where this expression starts (names it lacks are dropped)
-        self._echo = True
-        try:
-            self.values.value = ", ".join(f"{n} = {v!r}" for n, v in zip(panel.names, panel.start))
-        finally:
-            self._echo = False
+        if self.unused and not own:
+            names = ", ".join(self.unused)
+            verb = "is" if len(self.unused) == 1 else "are"
+            self.message.value = status_html(
+                f"start: {names} {verb} not in f = {self.expression.value.strip()}; "
+                "kept for an expression that has them",
+                "doubtful", "ade-note",
+            )  # fmt: skip
+            self.message.add_class("ade-message-shown")
+            if panel is None:
+                return False
+        else:
+            # the box shows where this expression starts (with the values not typed)
+            self.message.value = ""
+            self.message.remove_class("ade-message-shown")
+            self._echo = True
+            try:
+                self.values.value = self._echoed = ", ".join(
+                    f"{n} = {v!r}" for n, v in zip(panel.names, panel.start)
+                )
+            finally:
+                self._echo = False
         self.nudge = panel
         panel.widget.add_class("ade-panel")
         panel.listeners.append(self._tables)

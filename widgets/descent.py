@@ -34,12 +34,13 @@ import sympy
 from engine import DomainError, SecondOrder, Value, topo_order, vary
 from engine.evaluate import lambdify_floats
 from explorer.theory import rate_theory
-from widgets._common import Panel, error_html, image, num
+from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from widgets._descent_plot import draw
 from widgets._target import lecture_f, resolve, variables_of
 
 RATE_RANGE = (1e-5, 10.0)
+RULER_INSET = 6  # px from the box's edge to the slider's track at either end (measured)
 MAX_STEPS = 1000
 SYMBOLIC_NODES = 200  # past this many nodes, f's closed form is not built
 
@@ -86,27 +87,47 @@ class Descent(Panel):
         self.fname = self.root.label or "f"
         self._compile()
 
+        # The rate's ruler is drawn under the slider's track, in the same box: the
+        # slider has no label or readout of its own (they would take a width the
+        # ruler cannot know), so the track spans the box; the label and a box to type
+        # the rate in sit beside it.
         self.lr = W.FloatLogSlider(
-            value=lr, base=10, min=-5, max=1, step=0.001, description="rate",
-            readout_format=".4g", continuous_update=True,
-            layout=W.Layout(width="100%", max_width="420px"),
+            value=lr, base=10, min=-5, max=1, step=1e-4, description="",
+            readout=False, continuous_update=True, layout=W.Layout(width="100%", margin="0"),
         )  # fmt: skip
-        self.steps = W.IntSlider(value=steps, min=1, max=MAX_STEPS, description="steps")
+        self.lr.add_class("ade-rate-slider")
+        self.lr_text = W.Text(
+            value=f"{lr:.4g}", description="rate", continuous_update=False,
+            style={"description_width": "34px"}, layout=W.Layout(width="130px"),
+        )  # fmt: skip
+        self.lr_text.add_class("ade-rate-text")
+        self._rate_echo = False
+        self.lr_text.observe(self._typed_rate, names="value")
+        self.lr.observe(self._slid_rate, names="value")
+        self.steps = W.IntSlider(
+            value=steps, min=1, max=MAX_STEPS, description="steps",
+            layout=W.Layout(flex="1 1 260px", min_width="220px", max_width="420px"),
+        )  # fmt: skip
         self.direction = W.ToggleButtons(
             options=["descent", "ascent"], value="ascent" if ascent else "descent"
         )
         self.method = W.ToggleButtons(options=list(METHODS), value=method)
         self.method.add_class("ade-descent-method")
-        self.rate_marks = W.HTML()
+        self.rate_marks = W.HTML(layout=W.Layout(width="100%", margin="0"))
         self.rate_marks.add_class("ade-rate-marks")
+        track = W.VBox(
+            [self.lr, self.rate_marks],
+            layout=W.Layout(flex="1 1 260px", min_width="200px", max_width="560px"),
+        )
+        track.add_class("ade-rate-track")
         self.summary = W.HTML()
         self.table = W.HTML(layout=W.Layout(max_height="260px", overflow="auto"))
         self.plot = image("100%")
         self.widget = W.VBox(
             [
-                W.HBox([self.lr, self.steps]),
-                self.rate_marks,
-                W.HBox([self.direction, self.method]),
+                W.HBox([self.lr_text, track], layout=W.Layout(align_items="flex-start")),
+                row([self.steps]),
+                row([self.direction, self.method]),
                 self.summary,
                 self.plot,
                 self.table,
@@ -116,6 +137,38 @@ class Descent(Panel):
         for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
+
+    # -- the rate: a slider to drag, a box to type in ------------------------------
+    def _typed_rate(self, change):
+        """A typed rate moves the slider; one outside the range, or not a number,
+        puts the slider's rate back in the box."""
+        if self._rate_echo:
+            return
+        try:
+            r = float(change["new"])
+        except ValueError:
+            r = math.nan
+        if not RATE_RANGE[0] <= r <= RATE_RANGE[1]:
+            self._show_rate(self.lr.value)
+            return
+        self.lr.value = r
+
+    def _slid_rate(self, change):
+        """The box follows the slider, to 4 digits; the slider's own rounding of a
+        typed rate (its steps are a ten-thousandth of a decade) leaves the box as typed."""
+        try:
+            shown = float(self.lr_text.value)
+        except ValueError:
+            shown = math.nan
+        if abs(change["new"] - shown) > 2.5e-3 * abs(shown):
+            self._show_rate(change["new"])
+
+    def _show_rate(self, r):
+        self._rate_echo = True  # the box shows the slider's rate, not a typed one
+        try:
+            self.lr_text.value = f"{r:.4g}"
+        finally:
+            self._rate_echo = False
 
     # -- the closed forms, compiled once ---------------------------------------
     def _compile(self):
@@ -276,30 +329,39 @@ class Descent(Panel):
         """The critical and best rates on a log ruler under the rate control, and
         what the rate means for the chosen method."""
         lo, hi = (math.log10(r) for r in RATE_RANGE)
+        tick = (
+            '<span class="ade-rate-tick" style="position:absolute;left:{:.1f}%;top:1px;'
+            f'font-size:10px;color:{MUTED};transform:translateX({{}})">1e{{}}</span>'
+        )
+        ends = {int(lo): "0", int(hi): "-100%"}  # the end labels read inwards: inside the box
         ticks = "".join(
-            f'<span style="position:absolute;left:{100 * (e - lo) / (hi - lo):.1f}%;'
-            f'top:1px;font-size:10px;color:#666;transform:translateX(-50%)">1e{e}</span>'
-            for e in range(int(lo), int(hi) + 1, 1)
+            tick.format(100 * (e - lo) / (hi - lo), ends.get(e, "-50%"), e)
+            for e in range(int(lo), int(hi) + 1)
         )
         marks = ""
         # best < critical always: best's label ends at its mark, critical's starts at it
-        rows = (("best", self.best_rate, "#1b7f3b", "-100%"),
-                ("critical", self.critical_rate, "#b00020", "0"))  # fmt: skip
-        for name, r, colour, shift in rows:
+        # best on the upper line, critical on the lower: close rates never collide;
+        # a label reads away from its mark, towards the middle, so it stays inside
+        lines = (("best", self.best_rate, STATUS["good"], -32),
+                 ("critical", self.critical_rate, STATUS["wrong"], -17))  # fmt: skip
+        for name, r, colour, top in lines:
             if r is not None and RATE_RANGE[0] <= r <= RATE_RANGE[1]:
                 pos = 100 * (math.log10(r) - lo) / (hi - lo)
-                text = f"{name} {r:.4g} |" if name == "best" else f"| {name} {r:.4g}"
+                left = pos < 50
+                text = f"| {name} {r:.4g}" if left else f"{name} {r:.4g} |"
                 marks += (
                     f'<span class="ade-rate-{name}" title="{name} rate {r:.4g}" '
-                    f'style="position:absolute;left:{pos:.1f}%;top:-16px;color:{colour};'
-                    f'transform:translateX({shift});font-size:11px;white-space:nowrap">'
-                    f"{text}</span>"
+                    f'data-rate="{r!r}" data-side="{"left" if left else "right"}" '
+                    f'style="position:absolute;left:{pos:.3f}%;top:{top}px;color:{colour};'
+                    f"transform:translateX({'0' if left else '-100%'});font-size:11px;"
+                    f'font-weight:600;white-space:nowrap">{text}</span>'
                 )
-        # under the slider's track (the slider is 420px: its label and readout take
-        # the rest), on the same log scale
+        # the track of a slider with no label or readout runs from the handle's half
+        # width (RULER_INSET) inside the box's left edge to as far inside its right
         ruler = (
-            '<div style="position:relative;height:16px;width:243px;margin:16px 0 0 97px;'
-            f'border-top:1px solid #999">{ticks}{marks}</div>'
+            f'<div class="ade-rate-ruler" style="position:relative;height:16px;'
+            f"margin:34px {RULER_INSET}px 2px {RULER_INSET}px;border-top:1px solid {MUTED}"
+            f'">{ticks}{marks}</div>'
         )
         if self.critical_rate is None:
             line = f"no safe rate from the Hessian: {self.rate_note}"
@@ -337,9 +399,12 @@ class Descent(Panel):
         if opt is not None:
             at = ", ".join(f"{n}* = {s}" for n, s in zip(self.names, opt["exact"]))
             dist = math.dist(last["x"], opt["x"])
+            value = f"{opt['f_exact']}"
+            if value != num(opt["f"]):  # 11/3 = 3.66667, but 0 once
+                value += f" = {num(opt['f'])}"
             parts.append(
-                f"closed-form {kind} (sympy.solve of grad {fn} = 0): {at}, {fn}* = {opt['f_exact']}"
-                f" = {num(opt['f'])}; distance now {num(dist, 3)}"
+                f"closed-form {kind} (sympy.solve of grad {fn} = 0): {at}, {fn}* = {value}"
+                f"; distance now {num(dist, 3)}"
             )
         else:
             parts.append(f"no closed-form {kind}: {self.optima['why']}")
@@ -356,8 +421,8 @@ class Descent(Panel):
 
     def _table(self, limit=200):
         fn = self.fname
-        head = ["k", *self.names, fn, "|grad|", f"predicted Δ{fn}: 1st order",
-                "2nd order", f"actual Δ{fn}"]  # fmt: skip
+        head = ["k", *self.names, fn, "|grad|", f"Δ{fn} predicted, 1st order",
+                "2nd order", f"Δ{fn} actual"]  # fmt: skip
         rows = []
         shown = self.trajectory if len(self.trajectory) <= limit else (
             self.trajectory[: limit // 2] + [None] + self.trajectory[-limit // 2 :]
@@ -368,13 +433,15 @@ class Descent(Panel):
                 continue
             k = self.trajectory.index(p)
             gnorm = math.sqrt(sum(g * g for g in p["grad"]))
-            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm)]
-            cells += [num(p.get("predicted")), num(p.get("predicted2")), num(p.get("actual"))]
+            # the changes to 4 digits (enough to compare them): the table fits 570 px
+            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm, 4)]
+            cells += [num(p.get(c), 4) for c in ("predicted", "predicted2", "actual")]
             rows.append("".join(f"<td>{c}</td>" for c in cells))
         th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
         trs = "".join(f"<tr>{r}</tr>" for r in rows)
         return (
-            "<style>.ade-steps td, .ade-steps th {padding: 1px 10px; text-align: right}</style>"
+            "<style>.ade-steps td, .ade-steps th {padding: 1px 6px; text-align: right}"
+            ".ade-steps th {vertical-align: bottom; white-space: normal; min-width: 4em}</style>"
             # its own box scrolls sideways in a narrow column, not the panel
             '<div class="ade-scroll"><table class="ade-steps" '
             'style="font-family:monospace;font-size:12px">'
@@ -395,8 +462,14 @@ class Descent(Panel):
 
 def descent(
     target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
-    method="gradient",
+    method="gradient", **values,
 ):  # fmt: skip
-    """The descent panel (see ``Descent``): by default the lecture's f from x = 3."""
+    """The descent panel (see ``Descent``): by default the lecture's f from x = 3.
+    Starting values are keywords, as for every panel: ``descent("x**2 + 10*y**2",
+    x=1, y=1)`` (``start={"x": 1, "y": 1}`` says the same)."""
+    if values:
+        if start is not None:
+            raise TypeError("descent: give the starting values as keywords or as start=, not both")
+        start = values
     return Descent(target, variables, start=start, lr=lr, steps=steps, ascent=ascent,
                    method=method)  # fmt: skip

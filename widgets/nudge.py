@@ -236,9 +236,11 @@ class Nudge(Panel):
         formulas.selected_index = 0 if len(self.names) <= 8 else None
         formulas.observe(self._typeset_formulas, names="selected_index")
         self._formula_box = formulas
-        parts = [row([self.output, self.reset]), self.error, self.note, table, formulas, ranges]
+        # the graph right under the sliders that move it, the folding boxes after
+        parts = [row([self.output, self.reset]), self.error, self.note, table]
         if self.show_graph:
             parts.append(self.graph)
+        parts += [formulas, ranges]
         return W.VBox(parts, layout=W.Layout(max_width="100%"))
 
     def _typeset_formulas(self, change=None):

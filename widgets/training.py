@@ -363,6 +363,9 @@ class Training(Panel):
             self._set_running(False)
         took = time.monotonic() - started
         self.progress.value = done
+        # at rest at once: the picture below takes a moment, and till then the line
+        # still read "running, step k of n" after Stop
+        self._status()
         stopped = " (stopped)" if done < n else ""
         took = f"{took:.1f} s" if took >= 1 else f"{1000 * took:.0f} ms"
         self.timing.value = status_html(

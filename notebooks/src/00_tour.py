@@ -25,6 +25,7 @@ import math
 import sympy
 from IPython.display import Math, display
 
+import engine
 from engine import Value
 from explorer import check, draw, formulas, parse
 from widgets import nudge
@@ -121,8 +122,12 @@ assert w2.grad == 0
 # ## 6. Or type the expression
 #
 # `explorer.parse` turns text into the same graph. It reads only numbers, names,
-# `+ - * / **` and the engine's functions (`exp`, `log`, `tanh`, `relu`,
-# `sigmoid`): it never evaluates the text as Python.
+# `+ - * / **` and the functions of the engine's table (listed here from the table
+# itself, so a function added with `engine.primitive` shows up too): it never
+# evaluates the text as Python.
+
+# %%
+print("parse knows:", ", ".join(engine.FUNCTIONS))
 
 # %%
 o2 = parse("tanh(x1*w1 + x2*w2 + b)", x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432)

@@ -23,7 +23,9 @@ from IPython.display import Math, display
 
 from engine import Value
 from explorer import check, draw
-from widgets import step_size
+from widgets import follow_theme, step_size
+
+follow_theme()  # the figures below turn over with JupyterLab's dark theme
 
 # %%
 def f(x):

@@ -20,7 +20,9 @@ from IPython.display import Math, display
 
 from engine import Value, local_partials
 from explorer import check, draw
-from widgets import nudge
+from widgets import follow_theme, nudge
+
+follow_theme()  # the figures below turn over with JupyterLab's dark theme
 
 # %%
 xs = np.arange(-5, 5, 0.2)

@@ -19,6 +19,9 @@ import sympy
 from engine.data import LECTURE_XS, LECTURE_YS
 from engine.nn import MLP
 from explorer import check
+from widgets import follow_theme
+
+follow_theme()  # the figures below turn over with JupyterLab's dark theme
 
 # %%
 random.seed(1337)

@@ -22,10 +22,11 @@ import numpy as np
 from engine.data import LECTURE_XS, LECTURE_YS
 from engine.nn import MLP
 from explorer import check
-from widgets import training
+from widgets import follow_theme, training
 
 xs, ys = LECTURE_XS, LECTURE_YS
 
+follow_theme()  # the figures below turn over with JupyterLab's dark theme
 
 # %%
 def descend(seed=1337, steps=20, lr=0.1, zero_grad=True):

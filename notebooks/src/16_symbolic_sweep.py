@@ -23,6 +23,9 @@ import sympy
 from engine import Value, oracle, topo_order
 from engine.nn import MLP
 from explorer import formulas
+from widgets import follow_theme
+
+follow_theme()  # the figures below turn over with JupyterLab's dark theme
 
 # %% [markdown]
 # ## Pure SymPy, three tanh layers deep

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 from conftest import REPO, _free_port
-from test_layout_browser import OVERFLOW_JS
+from test_layout_browser import CELL_SCROLL_JS, CONTRAST_JS, OVERFLOW_JS
 
 sys.path.insert(0, os.path.join(REPO, "app"))
 from serve import command, environment  # noqa: E402
@@ -30,7 +30,7 @@ SHOTS = os.environ.get("SCREENSHOTS")
 
 
 class Voila:
-    def __init__(self, tmp, theme="light"):
+    def __init__(self, tmp, theme="light", **options):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = environment()
@@ -41,7 +41,7 @@ class Voila:
         self.log = os.path.join(tmp, f"voila-{theme}.log")
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
-                command(self.port, theme), env=env, cwd=tmp, stdout=log,
+                command(self.port, theme, **options), env=env, cwd=tmp, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -49,7 +49,7 @@ class Voila:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"voila exited:\n{open(self.log).read()[-3000:]}")
             try:  # any answer will do: the page itself runs a kernel, so it is slow
-                urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=2)
+                urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=5)
                 return
             except urllib.error.HTTPError:
                 return
@@ -178,3 +178,85 @@ def shoot(page, theme):
     time.sleep(0.8)
     page.screenshot(path=os.path.join(folder, f"page_{theme}.png"))
     page.set_viewport_size({"width": 1000, "height": 1100})
+
+
+def test_the_page_keeps_values_typed_in_either_order(tmp_path, browser):
+    """A student fills "start" first (a form's natural order) or the expression
+    first: either way x = 0.5, y = 3 is where x*y starts, f = 1.5."""
+    server = Voila(str(tmp_path))
+    page = browser.new_page(viewport={"width": 1000, "height": 1100})
+    page.set_default_timeout(60_000)
+    problems = watch(page, server.url.rstrip("/"))
+
+    def starts_at(x, y, f):
+        page.locator(".ade-row-y .ade-verdict").wait_for()
+        page.wait_for_function(
+            "v => Math.abs(parseFloat(document.querySelector('.ade-output-value')"
+            ".textContent) - v) < 1e-12",
+            arg=f,
+        )
+        assert float(page.locator(".ade-typed-x input").input_value()) == x
+        assert float(page.locator(".ade-typed-y input").input_value()) == y
+
+    try:
+        page.goto(server.url)
+        page.locator(".ade-expression input").wait_for()
+        page.locator(".ade-row-b .ade-verdict").wait_for()
+        # values first: "start" loses focus to the expression box, which gets Enter
+        start = page.locator(".ade-values input")
+        start.fill("x = 0.5, y = 3")
+        page.locator(".ade-expression input").click()
+        page.locator(".ade-message .ade-note").wait_for()  # the lecture's f lacks x, y
+        assert start.input_value() == "x = 0.5, y = 3"
+        typed(page, ".ade-expression", "x*y")
+        starts_at(0.5, 3.0, 1.5)
+        assert page.locator(".ade-message .ade-note").count() == 0
+
+        # expression first, then the values
+        typed(page, ".ade-expression", "x*y + 0*z")
+        page.locator(".ade-row-z .ade-verdict").wait_for()
+        typed(page, ".ade-expression", "x*y")
+        page.locator(".ade-row-z").wait_for(state="detached")
+        typed(page, ".ade-values", "x = 2, y = -1.5")
+        starts_at(2.0, -1.5, -3.0)
+        time.sleep(0.5)
+        assert not problems, "\n".join(problems)
+    finally:
+        page.close()
+        server.stop()
+
+
+def test_the_page_reads_in_both_themes_and_fits_at_two_widths(tmp_path, browser):
+    """Every text of the page (each tab) at least 4.5:1 in the light and the dark
+    page; at 1000 and 1440 px nothing pokes out, and no formula cell scrolls at 1440."""
+    problems, worst = [], (99.0, "")
+    for theme in ("light", "dark"):
+        server = Voila(str(tmp_path), theme=theme)
+        page = browser.new_page(viewport={"width": 1000, "height": 1100})
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(server.url)
+            page.locator(".ade-row-b .ade-verdict").wait_for()
+            page.locator(".ade-app-formulas mjx-container").first.wait_for()
+            for tab, ready in (("explore", ".ade-app-check"), ("step size", ".ade-step-theory"),
+                               ("descent", "div.ade-summary")):  # fmt: skip
+                page.get_by_role("tab", name=tab).click()
+                page.locator(ready).first.wait_for()
+                for width in (1000, 1440):
+                    page.set_viewport_size({"width": width, "height": 1100})
+                    page.wait_for_timeout(500)
+                    app = page.locator(".ade-app").element_handle()
+                    where = f"{theme} page, {tab}, {width} px:"
+                    for c in page.evaluate(CONTRAST_JS, app):
+                        worst = min(worst, (c["ratio"], f"{where} {c['text']!r}"))
+                        if c["ratio"] < 4.5:
+                            problems.append(f"{where} {c['text']!r} contrast {c['ratio']:.2f}")
+                    problems += [f"{where} {bad}" for bad in page.evaluate(OVERFLOW_JS, app)]
+                    if tab == "explore" and width == 1440:
+                        cells = page.evaluate(CELL_SCROLL_JS, app)
+                        problems += [f"{where} a formula cell scrolls: {c}" for c in cells]
+        finally:
+            page.close()
+            server.stop()
+    print(f"\nlowest text contrast in the page: {worst[0]:.2f} ({worst[1]})")
+    assert not problems, "\n".join(problems[:20])

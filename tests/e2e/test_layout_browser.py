@@ -10,9 +10,15 @@ JupyterLab Dark, the test reads the rendered page:
   formula) or a graph shown at full size;
 - every verdict (the nudge panel's rows, the check table's rows) lies inside its
   output, where a reader sees it;
-- every piece of status text (class ``ade-status``) has a WCAG contrast of at least
-  4.5:1 against the first opaque background behind it, from the computed styles
-  (semi-transparent text is blended over that background first).
+- every text in the outputs (labels, tables, status lines, the descent ruler; not
+  the pictures) has a WCAG contrast of at least 4.5:1 against the first opaque
+  background behind it, from the computed styles (semi-transparent text is blended
+  over that background first);
+- at 1400 px no cell of the formula table scrolls inside its own box (at 1000 px a
+  long formula may: the column is 570 px).
+
+A second test puts the descent panel's rate slider at the critical and the best
+rate and sees the ruler's marks where the slider's handle is, at both widths.
 
 It also runs the training panel on micrograd's (slow) graph and sees its status
 line show new losses while the run goes on. With $SCREENSHOTS set, each panel is
@@ -96,7 +102,13 @@ CONTRAST_JS = """area => {
     for (const c of layers.reverse()) bg = over(c, bg);
     return bg;
   };
-  return [...area.querySelectorAll('.ade-status')].filter(e => e.textContent.trim())
+  // every element that holds text of its own (graphs' SVG text follows the theme's
+  // colours by stylesheet, and figures are pictures: both are left out)
+  const own = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  return [...area.querySelectorAll('*')]
+    .filter(e => own(e) && !e.closest('svg, style, script, .ade-style, mjx-assistive-mml'))
+    .filter(e => { const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+                   return r.width > 0 && r.height > 0 && st.visibility !== 'hidden'; })
     .map(e => {
       const bg = background(e), fg = over(parse(getComputedStyle(e).color), bg);
       const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
@@ -104,6 +116,11 @@ CONTRAST_JS = """area => {
               color: getComputedStyle(e).color};
     });
 }"""
+
+
+CELL_SCROLL_JS = """area => [...area.querySelectorAll('td .ade-scroll')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.textContent.trim().slice(0, 30)}: ${e.scrollWidth} > ${e.clientWidth}`)"""
 
 
 def output(page, i):
@@ -135,6 +152,9 @@ def measure(page, where):
             ratios.append((c["ratio"], f"{where} {name}: {c['text']!r} {c['color']}"))
             if c["ratio"] < 4.5:
                 problems.append(f"{where} {name}: {c['text']!r} contrast {c['ratio']:.2f}")
+        if "1400" in where and name == "formulas":
+            for bad in page.evaluate(CELL_SCROLL_JS, handle):
+                problems.append(f"{where} a formula cell scrolls: {bad}")
     return problems, ratios
 
 
@@ -164,7 +184,7 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
     finally:
         set_theme(page, "JupyterLab Light")  # the server keeps it: the next test starts light
     worst = min(ratios)
-    print(f"\nlowest status contrast: {worst[0]:.2f} ({worst[1]}); {len(ratios)} measured")
+    print(f"\nlowest text contrast: {worst[0]:.2f} ({worst[1]}); {len(ratios)} measured")
     assert ratios and not problems, "\n".join(problems)
     page.close()
 
@@ -172,13 +192,21 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
 def shoot(page, theme):
     folder = os.path.join(REPO, SHOTS)
     os.makedirs(folder, exist_ok=True)
-    for i, name in enumerate(NAMES):
-        if name is None:
-            continue
-        area = output(page, i).first
-        area.scroll_into_view_if_needed()
-        page.wait_for_timeout(200)
-        area.screenshot(path=os.path.join(folder, f"{name}_{theme}.png"))
+    size = page.viewport_size
+    # a window tall enough for the tallest output: JupyterLab's toolbar would cover
+    # the top of one taller than the window
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    page.wait_for_timeout(400)
+    try:
+        for i, name in enumerate(NAMES):
+            if name is None:
+                continue
+            area = output(page, i).first
+            area.scroll_into_view_if_needed()
+            page.wait_for_timeout(200)
+            area.screenshot(path=os.path.join(folder, f"{name}_{theme}.png"))
+    finally:
+        page.set_viewport_size(size)
 
 
 def test_training_status_moves_during_a_run(lab):
@@ -201,4 +229,76 @@ def test_training_status_moves_during_a_run(lab):
     assert len(set(running)) >= 2, seen  # new losses shown while it runs
     assert seen[-1].startswith("after 200 steps"), seen
     assert "200 steps in" in panel.locator(".ade-train-timing").inner_text()
+    page.close()
+
+
+RULER_JS = """area => {
+  const h = area.querySelector('.ade-rate-slider .noUi-handle').getBoundingClientRect();
+  const marks = {};
+  for (const name of ['best', 'critical']) {
+    const m = area.querySelector('.ade-rate-' + name);
+    const r = m.getBoundingClientRect();
+    marks[name] = m.dataset.side === 'left' ? r.left : r.right;
+  }
+  return {handle: (h.left + h.right) / 2, marks};
+}"""
+
+
+def test_the_rate_ruler_marks_sit_where_the_slider_goes(lab):
+    """Typed at the critical rate (1/3 for the lecture's f) the slider's handle is
+    at the ruler's critical mark, and at the best rate (1/6) at the best mark."""
+    lab.notebook("ruler.ipynb", ["from widgets import descent", "descent(lr=0.01)"])
+    page = lab.open("ruler.ipynb", width=1000, height=1000)
+    lab.run_all(page)
+    area = output(page, 1).first
+    area.locator(".ade-rate-critical").wait_for()
+    box = area.locator(".ade-rate-text input")
+    seen = []
+    for width in (1000, 1400):
+        page.set_viewport_size({"width": width, "height": 1000})
+        for name, rate in (("critical", 1 / 3), ("best", 1 / 6)):
+            old = area.locator(".ade-summary").inner_text()
+            box.fill(repr(rate))
+            box.press("Enter")
+            page.wait_for_function(
+                "([e, old]) => e.querySelector('.ade-summary').textContent !== old",
+                arg=[area.element_handle(), old],
+            )
+            # the handle glides to its place (a CSS transition): wait until it is still
+            ruler = f"e => {{ const a = ({RULER_JS})(e); return [a.handle, a.marks[{name!r}]]; }}"
+            last = None
+            for _ in range(40):
+                page.wait_for_timeout(150)
+                now = page.evaluate(ruler, area.element_handle())
+                if now == last:
+                    break
+                last = now
+            at = page.evaluate(RULER_JS, area.element_handle())
+            seen.append((width, name, at["handle"], at["marks"][name]))
+            assert abs(at["handle"] - at["marks"][name]) <= 2.5, seen
+    page.close()
+
+
+def test_a_notebooks_own_figures_follow_the_theme(lab):
+    """``follow_theme()``: a plain ``plt.plot`` figure is turned over in JupyterLab
+    Dark (white ground to dark, dark ink to light) and left alone in Light."""
+    lab.notebook(
+        "figure.ipynb",
+        [
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+            "from widgets import follow_theme\nfollow_theme()",
+            "plt.figure(figsize=(3, 2))\nplt.plot([0, 1], [0, 1])\nplt.show()",
+        ],
+    )
+    page = lab.open("figure.ipynb", width=1400, height=1000)
+    lab.run_all(page)
+    img = output(page, 1).locator("img").first  # the output area is the .jp-RenderedImage
+    img.wait_for()
+    filter_of = "e => getComputedStyle(e).filter"
+    try:
+        assert img.evaluate(filter_of) == "none"
+        set_theme(page, "JupyterLab Dark")
+        assert "invert" in img.evaluate(filter_of)
+    finally:
+        set_theme(page, "JupyterLab Light")
     page.close()

@@ -97,7 +97,9 @@ def test_step_size_descent_training_in_jupyterlab(lab):
     assert "diverging" not in summary.inner_text()
     assert "0.3333" in desc.locator(".ade-rate-critical").inner_text()
     assert "0.1667" in desc.locator(".ade-rate-best").inner_text()
-    type_into(page, desc.locator(".widget-readout").first, "0.4")
+    rate = desc.locator(".ade-rate-text input")  # the box beside the rate slider
+    rate.fill("0.4")
+    rate.press("Enter")
     summary.filter(has_text="diverging").wait_for()
     images_loaded(page, desc)
 
