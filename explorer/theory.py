@@ -16,11 +16,10 @@
 """
 
 import math
-import sys
 
 import numpy as np
 
-EPS = sys.float_info.epsilon
+from explorer.difference import EPS  # float64's machine epsilon, 2^-52: one round-off unit
 
 
 def _g(x, digits=3):
@@ -28,6 +27,30 @@ def _g(x, digits=3):
     if x == 0:
         return "0"
     return f"{x:.{digits}g}".replace("-", "−")
+
+
+def error_models(fx, d2, d3):
+    """{'forward': (a, p, r), 'central': (a, p, r)}: each difference's error model
+    a h^p + r / h (truncation + round-off), from f, f'' and f''' at x."""
+    return {
+        "forward": (abs(d2) / 2, 1, 2 * EPS * abs(fx)),
+        "central": (abs(d3) / 6, 2, EPS * abs(fx)),
+    }
+
+
+def model_error(model, h):
+    """The model's error a h^p + r / h at the steps h (a float or an array)."""
+    a, p, r = model
+    return a * h**p + r / h
+
+
+def optimal_h(model):
+    """argmin over h of a h^p + r / h, that is (r / (p a))^(1 / (p + 1)); None when
+    a term is 0 (the model then falls all the way one way: no minimum)."""
+    a, p, r = model
+    if a == 0 or r == 0 or not (np.isfinite(a) and np.isfinite(r)):
+        return None
+    return float((r / (p * a)) ** (1 / (p + 1)))
 
 
 def step_size_theory(fx, d2, d3, h):

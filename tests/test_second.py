@@ -181,9 +181,12 @@ def test_hessian_matches_torch_and_differences_of_the_gradient(program):
     for j in range(len(leaves)):
         h = 1e-4 * max(1.0, abs(at[j]))
         try:
-            col = (4 * column(j, h / 2) - column(j, h)) / 3
+            half, full = column(j, h / 2), column(j, h)
         except DomainError:
             continue
+        if not np.allclose(half, full, rtol=1e-3, atol=1e-6 * scale):
+            continue  # the differences have not settled (a pole's curvature): no oracle here
+        col = (4 * half - full) / 3
         if any(_jumps_between(root, leaves, j, at, h, v) for v in jumps):
             continue  # the difference stepped across a jump (floor, mod): no slope there
         np.testing.assert_allclose(H[:, j], col, rtol=1e-4, atol=1e-5 * scale)

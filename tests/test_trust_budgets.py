@@ -249,8 +249,8 @@ def test_panels_on_nested_kinks_build(fn):
 def test_panels_past_the_closed_form_hessians_budget_keep_their_second_order():
     """The panels read second derivatives from the numeric path (forward over reverse),
     so a graph past the closed form's budget keeps its rates, Taylor line and models."""
+    from explorer.taylor import taylor_start
     from widgets.descent import Descent
-    from widgets.nudge import taylor_start
     from widgets.step_size import StepSize
 
     text = "+".join(f"tanh({i % 7 + 1}*x*y+{i}*z - x)" for i in range(70))
@@ -445,8 +445,8 @@ def test_kept_grads_restores_on_any_exit():
 
 @pytest.mark.parametrize("name", ["Heaviside", "exp", "Max", "sign", "math"])
 def test_no_variable_name_shadows_a_function_in_generated_code(name):
+    from explorer.taylor import taylor_start
     from widgets.descent import Descent
-    from widgets.nudge import taylor_start
 
     x = Value(1.5, label=name)
     f = (x * x).relu() + x.abs() * x.exp()

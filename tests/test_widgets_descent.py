@@ -263,7 +263,7 @@ def test_the_line_searchs_roots_match_numpy():
 
     import numpy as np
 
-    from widgets._descent_math import _real_roots
+    from explorer.descent import _real_roots
 
     rng = random.Random(12)
     for degree in (1, 2, 3, 3, 3):

@@ -10,8 +10,8 @@ import pytest
 
 from engine import Value
 from engine.nn import MLP
+from explorer.taylor import taylor
 from widgets import nudge
-from widgets.nudge import taylor
 
 
 def read(panel, which):

@@ -137,7 +137,7 @@ def test_h_star_from_the_derivatives_and_the_measured_v_near_it(text, x, f, d2, 
 
 
 def test_the_model_is_truncation_plus_round_off():
-    from widgets.step_size import error_models, model_error, optimal_h
+    from explorer.theory import error_models, model_error, optimal_h
 
     m = error_models(fx=2.0, d2=-4.0, d3=12.0)
     assert m["forward"] == (2.0, 1, 4 * EPS) and m["central"] == (2.0, 2, 2 * EPS)

@@ -33,9 +33,9 @@ import sympy
 
 from engine import DomainError, SecondOrder, Value, topo_order, vary
 from engine.evaluate import lambdify_floats
+from explorer.descent import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from explorer.theory import rate_theory
 from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
-from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from widgets._descent_plot import draw
 from widgets._target import lecture_f, resolve, variables_of
 

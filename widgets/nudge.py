@@ -22,12 +22,13 @@ import re
 import ipywidgets as W
 import sympy
 
-from engine import BudgetError, DomainError, Value, hessian, topo_order
+from engine import BudgetError, DomainError, Value, topo_order
 from engine.names import name_graph
 from explorer import check, draw
 from explorer._common import count_ops_at_most, name_of
 from explorer.readable import readable
 from explorer.render import layout_budget
+from explorer.taylor import taylor, taylor_start
 from widgets._common import (
     Panel,
     error_html,
@@ -366,27 +367,7 @@ def nudge(target, **kwargs):
 
 
 # -- the Taylor picture: the move from the start, predicted to first and second order
-
-
-def taylor_start(root, variables):
-    """(f, gradient, Hessian) at the current data, or a sentence saying why the
-    second order is not offered. Call after ``backward()``. The Hessian is numeric
-    (``engine.hessian``: forward over reverse, no SymPy), for any number of variables."""
-    start = (root.data, [v.data for v in variables], [v.grad for v in variables])
-    try:
-        return start + (hessian(root, variables),)
-    except (DomainError, ValueError, TypeError) as e:
-        return start + (f"no Hessian here: {e}",)
-
-
-def taylor(f0, g0, H0, dx):
-    """f(x0 + dx) predicted: to first order f0 + g0 . dx, to second order
-    f0 + g0 . dx + (1/2) dx^T H0 dx (H0 None: the first order only)."""
-    first = f0 + sum(g * d for g, d in zip(g0, dx))
-    if H0 is None:
-        return first, None
-    curve = sum(dx[i] * H0[i][j] * dx[j] for i in range(len(dx)) for j in range(len(dx)))
-    return first, first + curve / 2
+# (the numbers: explorer.taylor)
 
 
 def taylor_html(start, x, actual):

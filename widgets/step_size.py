@@ -36,7 +36,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 
 from engine import DomainError, second_and_third, vary
 from engine.evaluate import precise
-from explorer.theory import step_size_theory
+from explorer.theory import error_models, model_error, optimal_h, step_size_theory
 from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import lecture_f, point, resolve
 
@@ -56,30 +56,6 @@ CEILING = 1e280  # matplotlib's log axis overflows a float near 1e300: drawn at 
 
 def _shown(errors):
     return np.clip(errors, FLOOR, CEILING)
-
-
-def error_models(fx, d2, d3):
-    """{'forward': (a, p, r), 'central': (a, p, r)}: each difference's error model
-    a h^p + r / h (truncation + round-off), from f, f'' and f''' at x."""
-    return {
-        "forward": (abs(d2) / 2, 1, 2 * EPS * abs(fx)),
-        "central": (abs(d3) / 6, 2, EPS * abs(fx)),
-    }
-
-
-def model_error(model, h):
-    """The model's error a h^p + r / h at the steps h (a float or an array)."""
-    a, p, r = model
-    return a * h**p + r / h
-
-
-def optimal_h(model):
-    """argmin over h of a h^p + r / h, that is (r / (p a))^(1 / (p + 1)); None when
-    a term is 0 (the model then falls all the way one way: no minimum)."""
-    a, p, r = model
-    if a == 0 or r == 0 or not (np.isfinite(a) and np.isfinite(r)):
-        return None
-    return float((r / (p * a)) ** (1 / (p + 1)))
 
 
 class StepSize(Panel):
@@ -387,4 +363,4 @@ def step_size(target=lecture_f, var=None, *, x=None, h=1e-3):
     return StepSize(target, var, x=x, h=h)
 
 
-__all__ = ["StepSize", "error_models", "model_error", "optimal_h", "step_size"]
+__all__ = ["StepSize", "step_size"]

@@ -1,5 +1,6 @@
-"""The descent panel's mathematics: the closed-form optimum, the rates from the
-Hessian, the four step rules, the exact line search, and the verdict on what happened.
+"""Gradient descent's mathematics, which the descent panel shows: the closed-form
+optimum, the rates from the Hessian, the four step rules, the exact line search, and
+the verdict on what happened.
 
 **Rates.** On a quadratic f with Hessian H (positive definite, eigenvalues
 l_min <= ... <= l_max), a gradient step x <- x - r grad f multiplies the error's
@@ -27,7 +28,7 @@ import numpy as np
 import sympy
 
 from engine.evaluate import lambdify_floats
-from widgets._target import variables_of
+from explorer.target import variables_of
 
 METHODS = ("gradient", "momentum", "line search", "newton")
 BETA = 0.9  # momentum's share of the last step
