@@ -17,22 +17,21 @@ is iterative; SymPy's own printers may still recurse on very deep expressions.
 
 import functools
 import inspect
-import itertools
 import weakref
 from fractions import Fraction
 
 import sympy
 
 from engine.canonical import add, mul
-from engine.graph import EPOCH, topo_order
+from engine.graph import topo_order
+from engine.names import auto_name, name_graph, rename
+from engine.names import memo as _memo
 from engine.rules import NUM, RULES, SYM
 
 # + and * nodes: a tree of them is one sum (product), made by one canonical add (mul)
 _GATHERED = {RULES["+"]: add, RULES["*"]: mul}
 _MAKE = {sympy.Add: add, sympy.Mul: mul}  # how the expansion rebuilds a sum or product
 _ZERO, _ONE = sympy.S.Zero, sympy.S.One
-
-_auto = itertools.count(1)
 
 
 def exact(x):
@@ -43,42 +42,22 @@ def exact(x):
     return sympy.Float(x)
 
 
-def _memo(v):
-    """The node's memo dict, emptied of everything named after labels if one changed."""
-    m = getattr(v, "_memo", None)
-    if m is None:
-        m = v._memo = {"epoch": EPOCH[0]}
-    elif m["epoch"] != EPOCH[0]:
-        m = v._memo = {"epoch": EPOCH[0], "auto": m.get("auto")}
-    return m
-
-
 def symbol(v):
-    """The node's symbol: its label (real), or v1, v2... for an unlabelled
-    variable and u1, u2... for an unlabelled result, numbered on first use."""
+    """The node's symbol: its label (real), or its automatic name (``v1, v2...`` for
+    an unlabelled variable, ``u1, u2...`` for an unlabelled result), given per graph
+    (``engine.names``)."""
     if v.is_constant:
         return exact(v.data)
     m = _memo(v)
     if "symbol" not in m:
-        name = v.label
-        if not name:
-            if m.get("auto") is None:
-                m["auto"] = f"{'v' if v.is_variable else 'u'}{next(_auto)}"
-            name = m["auto"]
-        m["symbol"] = sympy.Symbol(name, real=True)
+        m["symbol"] = sympy.Symbol(v.label or auto_name(v), real=True)
     return m["symbol"]
 
 
 def _renumber(v, taken):
     """A fresh automatic name for v, clear of ``taken``; memos named after the old
     one are dropped everywhere (the label epoch moves on)."""
-    m = _memo(v)
-    while True:
-        name = f"{'v' if v.is_variable else 'u'}{next(_auto)}"
-        if name not in taken:
-            break
-    m["auto"] = name
-    EPOCH[0] += 1
+    rename(v, taken)
     return symbol(v)
 
 
@@ -101,16 +80,26 @@ def _no_rule(v):
 
 
 def _check_names(nodes, kinds="variables"):
-    """Distinct nodes need distinct names, or the formulas would merge them. An
-    automatic name that a user's label in the graph already has (``u1``) is
-    renumbered; two labels alike are the user's to fix."""
-    seen = {}
+    """Distinct nodes need distinct names, or the formulas would merge them. The
+    graph (root = ``nodes[-1]``) is named first (``engine.names``); an automatic name
+    that a label in the graph already has (``u1``), or that another node has (two
+    graphs named apart, then joined), is renumbered; two labels alike are the user's
+    to fix."""
+    if nodes:
+        name_graph(nodes[-1])
     labels = {v.label for v in nodes if v.label}
+    autos = {}
+    for v in nodes:
+        if not v.label and not v.is_constant:
+            autos.setdefault(auto_name(v), []).append(v)
+    taken = labels | set(autos)
+    for n, vs in autos.items():
+        for v in vs[1:] if n not in labels else vs:
+            taken.add(_renumber(v, taken).name)
+    seen = {}
     for v in nodes:
         if v.is_variable or (kinds == "nodes" and not v.is_constant):
             s = symbol(v)
-            if not v.label and s.name in labels:
-                s = _renumber(v, labels)
             if seen.setdefault(s.name, v) is not v:
                 raise ValueError(
                     f"two different {kinds} are both named {s.name!r}: give them distinct labels"

@@ -8,6 +8,7 @@ import sympy
 
 from engine import topo_order
 from engine.graph import backward_root
+from engine.names import name_graph
 
 # Above this many operations in a whole expression tree, SymPy work (building the
 # expression, diff, expanding a gradient) takes seconds to minutes: a 1-sample
@@ -132,6 +133,9 @@ def count_ops_at_most(expr, limit):
 
 
 def graph(root):
-    """root's nodes in topological order and each node's index in it."""
+    """root's nodes in topological order and each node's index in it; the graph's
+    unlabelled nodes are named first (``engine.names``), so every view calls a node
+    the same."""
+    name_graph(root)
     order = topo_order(root)
     return order, {v: i for i, v in enumerate(order)}

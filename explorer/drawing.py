@@ -130,13 +130,21 @@ class Drawing(graphviz.Digraph):
 
 
 def _record(v, lines, rankdir, show_name):
-    name = _escape(name_of(v) if show_name or v.label else "")
+    name = _escape(name_of(v) if show_name or v.label or v.is_variable else "")
     row = f"{name} | data {v.data:.4f} | grad {v.grad:.4f}"
     if not lines:
         return f"{{ {row} }}" if rankdir == "LR" else row
     fields = " | ".join(_wrap(t) for t in lines)
     # In LR a record's top level stacks vertically; braces turn a level sideways.
     return f"{{ {row} }} | {fields}" if rankdir == "LR" else f"{{ {{ {row} }} | {fields} }}"
+
+
+def _op_name(v):
+    """An unlabelled result's automatic name, small, beside its op (``u3``): the name
+    the formulas, ``check`` and the panels use, so a reader can find it here."""
+    if v.label:
+        return {}
+    return {"xlabel": f'<<FONT POINT-SIZE="8" COLOR="#1f5fa8">{name_of(v)}</FONT>>'}
 
 
 def _edge_label(v, j):
@@ -208,7 +216,7 @@ def draw(
             attrs.update(color="#d62728", penwidth="3")
         dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic), **attrs)
         if v.inputs:
-            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02")
+            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02", **_op_name(v))
             dot.edge(f"n{i}op", f"n{i}")
             for j, c in enumerate(v.inputs):
                 label = {"label": f" {_edge_label(v, j)} "} if edge_derivatives else {}
