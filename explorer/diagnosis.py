@@ -5,9 +5,10 @@ give) and compares the student's answer with it, so a diagnosis is only ever
 given when it explains the answer exactly:
 
 for a gradient (a number), at node c:
-- the sign flipped: ``-grad``;
 - a node used twice, one contribution counted (chapter 8's bug, ``=`` for ``+=``):
-  the sum of some but not all of c's contributions;
+  the sum of some but not all of c's contributions (first: in chapter 8 this is
+  also minus the right grad, and the lecture names it the bug);
+- the sign flipped: ``-grad``;
 - the upstream gradient left out (the chain rule's factor): the local derivatives
   alone;
 - the input's gradient confused with the output's: the grad of a node c feeds;
@@ -69,14 +70,26 @@ _fits = close
 
 
 def _factor(x, truth):
-    """x / truth as a small fraction (2, 1/2, 3, −2...) other than ±1, or None."""
+    """x / truth when it is a small whole number or its inverse (2, 1/2, −3...)
+    other than ±1, else None."""
     if truth == 0 or x == 0:
         return None
     r = x / truth
     f = Fraction(r).limit_denominator(4)
-    if abs(f.numerator) > 4 or f in (1, -1) or abs(float(f) - r) > 1e-6 * abs(r):
+    if f in (1, -1) or abs(float(f) - r) > 1e-6 * abs(r):
         return None
-    return f
+    if (f.denominator == 1 and abs(f.numerator) <= 4) or (abs(f.numerator) == 1):
+        return f
+    return None
+
+
+def _factor_words(f, what):
+    """Says which way, not by how much: the size would give the answer away."""
+    way = "too large" if abs(f) > 1 else "too small"
+    return (
+        f"a constant factor off: {way} by a whole factor{', and the sign flipped' if f < 0 else ''}"
+        f" (a factor counted twice, or dropped, in the {what})"
+    )
 
 
 def diagnose_number(ex, it, x, tol):
@@ -84,8 +97,6 @@ def diagnose_number(ex, it, x, tol):
     c, t = it.node, it.truth
     name = ex.names[c]
     uses = ex._uses[c]  # [(output, local, upstream)], in backward order
-    if t != 0 and _fits(x, -t, tol):
-        return "sign flipped: the size is right, the sign is not"
     if len(uses) > 1:
         parts = [d * g for _, d, g in uses]
         for k in range(1, len(parts)):
@@ -96,6 +107,8 @@ def diagnose_number(ex, it, x, tol):
                         f"the sum of {len(parts)} contributions; this counts {k} "
                         "(chapter 8: grads add up, += not =)"
                     )
+    if t != 0 and _fits(x, -t, tol):
+        return "sign flipped: the size is right, the sign is not"
     local_only = sum(d for _, d, _ in uses)
     if any(g != 1 for _, _, g in uses) and _fits(x, local_only, tol):
         return (
@@ -117,7 +130,7 @@ def diagnose_number(ex, it, x, tol):
         )
     f = _factor(x, t)
     if f is not None:
-        return f"a constant factor off: this is {f} times the right grad"
+        return _factor_words(f, "chain of products")
     return ""
 
 
@@ -158,7 +171,7 @@ def diagnose_formula(ex, it, e, x):
         f = _factor(x, it.truth)
         if f is not None and equivalent(e, truth * sympy.Rational(f.numerator, f.denominator),
                                         point):  # fmt: skip
-            return f"a constant factor off: this is {f} times the right derivative"
+            return _factor_words(f, "derivative (the power rule's exponent?)")
     return ""
 
 

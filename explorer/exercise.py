@@ -202,15 +202,19 @@ class Exercise:
         e, x = self._formula(it, answer)
         truth_e = self._local_form(it, it.expr)
         right = _close(x, it.truth, 1e-9) and _equivalent(e, truth_e, self._point(it))
-        diagnosis = "" if right else diagnose_formula(self, it, e, x)
+        if not right and not e.free_symbols and _close(x, it.truth, 1e-9):
+            allowed = ", ".join(self._names_for(it))
+            diagnosis = f"the right number at these values; the formula is asked (in {allowed})"
+        else:
+            diagnosis = "" if right else diagnose_formula(self, it, e, x)
         return Feedback(it.key, right, diagnosis, self._hint(it), value=x)
 
     def _formula(self, it, answer):
         """The student's formula: (SymPy expression with the output's own name
         replaced by its formula, its number at the current values)."""
-        if not isinstance(answer, str):
+        if not isinstance(answer, str) or not names(answer):  # a number alone
             x, _ = _number(answer)
-            return sympy.Float(x), x
+            return exact(x), x
         allowed = self._names_for(it)
         found = names(answer)
         unknown = [n for n in found if n not in allowed]
