@@ -129,9 +129,14 @@ class Drawing(graphviz.Digraph):
         return bundle
 
 
-def _record(v, lines, rankdir, show_name):
+def _shown(x):
+    return "" if x is None else f"{x:.4f}"
+
+
+def _record(v, lines, rankdir, show_name, state=None):
     name = _escape(name_of(v) if show_name or v.label or v.is_variable else "")
-    row = f"{name} | data {v.data:.4f} | grad {v.grad:.4f}"
+    data, grad = (v.data, v.grad) if state is None else state
+    row = f"{name} | data {_shown(data)} | grad {_shown(grad)}"
     if not lines:
         return f"{{ {row} }}" if rankdir == "LR" else row
     fields = " | ".join(_wrap(t) for t in lines)
@@ -173,6 +178,8 @@ def draw(
     edge_derivatives=False,
     highlight=(),
     verdicts=None,
+    state=None,
+    accent=(),
     rankdir="LR",
     max_nodes=500,
     **values,
@@ -181,7 +188,11 @@ def draw(
     following the theme;
     ``.pipe("svg")`` and ``.render(...)`` work as usual). ``target``: a graph's
     output, or an expression's text or a function of Values with the values as
-    keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here."""
+    keywords (``draw("sin(x)*y", x=1, y=2)``), built and backpropagated here.
+
+    ``state``: {node: (data, grad)} shown instead of the nodes' own, None for a
+    field left empty (the step-by-step pass shows grads not reached yet so);
+    ``accent``: nodes drawn with a blue border (the inputs a step adds into)."""
     if formulas not in FORMULAS:
         raise ValueError(f"formulas must be one of {FORMULAS}, got {formulas!r}")
     if rankdir not in ("LR", "TB"):
@@ -196,7 +207,7 @@ def draw(
     groot = _grad_root(order, formulas)
     text = _Formulas(order, formulas, groot)
     colour = _verdict_map(verdicts)
-    marked = set(highlight)
+    marked, accents = set(highlight), set(accent)
     symbolic = formulas is not None or edge_derivatives
 
     dot = Drawing(
@@ -212,11 +223,16 @@ def draw(
             attrs["fontcolor"] = "#666666"
         if v in colour:
             attrs.update(style="filled", fillcolor=COLOURS[colour[v]])
+        if v in accents:
+            attrs.update(color="#1f77b4", penwidth="2.5")
         if v in marked:
             attrs.update(color="#d62728", penwidth="3")
-        dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic), **attrs)
+        shown = None if state is None else state.get(v, (v.data, v.grad))
+        dot.node(f"n{i}", _record(v, text.lines(v), rankdir, symbolic, shown), **attrs)
         if v.inputs:
-            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02", **_op_name(v))
+            op_attrs = {"color": "#d62728", "penwidth": "2.5"} if v in marked else {}
+            dot.node(f"n{i}op", v.op, shape="circle", width="0.3", margin="0.02",
+                     **_op_name(v), **op_attrs)  # fmt: skip
             dot.edge(f"n{i}op", f"n{i}")
             for j, c in enumerate(v.inputs):
                 label = {"label": f" {_edge_label(v, j)} "} if edge_derivatives else {}

@@ -93,10 +93,13 @@ class Score:
     revealed: int
 
     def __str__(self):
+        def n(k, word):
+            return f"{k} {word}{'' if k == 1 else 's'}"
+
         return (
             f"{self.right} of {self.total} right at the first try; {self.done} of "
-            f"{self.total} done, {self.attempts} answers, {self.hints} hints, "
-            f"{self.revealed} answers shown"
+            f"{self.total} done, {n(self.attempts, 'answer')}, {n(self.hints, 'hint')}, "
+            f"{n(self.revealed, 'answer')} shown"
         )
 
 

@@ -23,8 +23,9 @@ import ipywidgets as W
 import sympy
 
 from engine import DomainError, Value, hessian, topo_order
+from engine.names import name_graph
 from explorer import check, draw
-from explorer._common import count_ops_at_most
+from explorer._common import count_ops_at_most, name_of
 from explorer.readable import readable
 from widgets._common import (
     Panel,
@@ -100,7 +101,8 @@ class Nudge(Panel):
         self.vars = variables_of(root)
         if not self.vars:
             raise ValueError("nudge: the graph has no variables to slide")
-        self.names = [v.label or f"x{i}" for i, v in enumerate(self.vars)]
+        name_graph(root)  # names the graph's unlabelled nodes, as every view calls them
+        self.names = [name_of(v) for v in self.vars]
         if len(set(self.names)) != len(self.names):
             raise ValueError("nudge: give every variable a distinct label (they name the sliders)")
         self.start = [v.data for v in self.vars]
