@@ -80,3 +80,18 @@ def test_exercise_panel_locals_and_the_kind_toggle():
     assert "all blanks done" in p.question.value
     p.kind.value = "grads"
     assert p.model.kind == "grads" and "∂f/∂n" in p.question.value
+
+
+def test_the_page_has_a_backprop_and_an_exercise_tab():
+    from widgets.app import TABS, App
+
+    page = App("x*y + x", "x = 2, y = 3")
+    assert page.backprop is None  # built when the tab is first opened
+    page.tabs.selected_index = TABS.index("backprop")
+    page.backprop.buttons["last"].click()
+    grads = {v.label: g for v, g in page.backprop.model.step.grads.items() if v.label}
+    assert grads["x"] == 4.0 and grads["y"] == 2.0
+    page.tabs.selected_index = TABS.index("exercise")
+    assert page.exercise.answer("y", 2).correct
+    page.expression.value = "exp(x"  # a bad expression leaves the panels where they were
+    assert page.backprop is not None and "syntax error" in page.message.value

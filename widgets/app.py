@@ -8,7 +8,9 @@ given starts at 1), then three tabs on that one expression:
   the graph follow each move), the agreement table (``explorer.check``) and the
   formula table (``explorer.formulas``), both following the sliders;
 - "step size": the finite-difference panel for one chosen variable;
-- "descent": the gradient-descent panel.
+- "descent": the gradient-descent panel;
+- "backprop": the forward and backward pass one node at a time (``widgets.backprop``);
+- "exercise": the student's own backprop, checked (``widgets.exercise``).
 
 The text goes through ``explorer.parse`` (an ast whitelist, never ``eval``): a bad
 expression shows the parser's one-line message in the page and leaves the last
@@ -23,13 +25,15 @@ import ipywidgets as W
 from explorer import ParseError, formulas
 from widgets._common import MUTED, Panel, error_html, row, status_html
 from widgets._target import resolve, variables_of
+from widgets.backprop import BackpropPanel
 from widgets.descent import Descent
+from widgets.exercise import ExercisePanel
 from widgets.nudge import Nudge
 from widgets.step_size import StepSize
 
 EXAMPLE = "tanh(x1*w1 + x2*w2 + b)"
 EXAMPLE_VALUES = "x1 = 2, w1 = -3, x2 = 0, w2 = 1, b = 6.8813735870195432"
-TABS = ("explore", "step size", "descent")
+TABS = ("explore", "step size", "descent", "backprop", "exercise")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PAIR = re.compile(rf"\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*({_NUMBER})\s*")
 
@@ -49,7 +53,8 @@ def parse_values(text):
 class App(Panel):
     """The page (see the module docstring). For tests: ``.expression`` and
     ``.values`` (Text), ``.message`` (HTML: the parser's message, empty when the
-    text is good), ``.tabs``, and the panels ``.nudge``, ``.step`` and ``.descent``
+    text is good), ``.tabs``, and the panels ``.nudge``, ``.step``, ``.descent``,
+    ``.backprop`` and ``.exercise``
     (None until built); ``.check_table`` and ``.formula_table`` hold the HTML."""
 
     def __init__(self, expression=EXAMPLE, values=EXAMPLE_VALUES):
@@ -79,11 +84,14 @@ class App(Panel):
         self.explore = W.VBox(layout=W.Layout(max_width="100%"))
         self.step_box = W.VBox(layout=W.Layout(max_width="100%"))
         self.descent_box = W.VBox(layout=W.Layout(max_width="100%"))
-        self.tabs = W.Tab([self.explore, self.step_box, self.descent_box])
+        self.backprop_box = W.VBox(layout=W.Layout(max_width="100%"))
+        self.exercise_box = W.VBox(layout=W.Layout(max_width="100%"))
+        self.tabs = W.Tab([self.explore, self.step_box, self.descent_box, self.backprop_box,
+                           self.exercise_box])  # fmt: skip
         for i, title in enumerate(TABS):
             self.tabs.set_title(i, title)
         self.tabs.layout.max_width = "100%"
-        self.nudge = self.step = self.descent = None
+        self.nudge = self.step = self.descent = self.backprop = self.exercise = None
         self.widget = W.VBox(
             [row([self.expression, self.values]), self.help, self.message, self.tabs],
             layout=W.Layout(max_width="100%"),
@@ -140,8 +148,9 @@ class App(Panel):
             W.HTML("<h4>formulas</h4>"),
             self.formula_table,
         ]
-        self.step = self.descent = None
+        self.step = self.descent = self.backprop = self.exercise = None
         self.step_box.children = self.descent_box.children = ()
+        self.backprop_box.children = self.exercise_box.children = ()
         self._build_tab()
         return True
 
@@ -164,9 +173,19 @@ class App(Panel):
                 self.descent = Descent(self._graph())
                 self.descent.widget.add_class("ade-panel")
                 box.children = [self.descent.widget]
+            elif tab in ("backprop", "exercise") and getattr(self, tab) is None:
+                self._build_teaching(tab)
         except (ParseError, ValueError, TypeError, ArithmeticError) as e:
-            box = self.step_box if tab == "step size" else self.descent_box
+            box = {"step size": self.step_box, "descent": self.descent_box,
+                   "backprop": self.backprop_box, "exercise": self.exercise_box}[tab]  # fmt: skip
             box.children = [W.HTML(error_html(f"{tab}: {e}"))]
+
+    def _build_teaching(self, tab):
+        """The step-by-step pass or the exercise, on a graph of their own."""
+        panel = (BackpropPanel if tab == "backprop" else ExercisePanel)(self._graph())
+        panel.widget.add_class("ade-panel")
+        setattr(self, tab, panel)
+        (self.backprop_box if tab == "backprop" else self.exercise_box).children = [panel.widget]
 
     def _build_step(self):
         root = self._graph()
