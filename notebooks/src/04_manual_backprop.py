@@ -151,3 +151,46 @@ panel.reset_values()
 
 # %% [check]
 assert L.data == -8.0 and a.grad == 6.0
+
+# %% [markdown]
+# ## Watch it, one node at a time
+#
+# The stepper goes through the forward pass (each node's value from its inputs')
+# and then `backward()`'s own order from $L$ back: at each step the node is outlined
+# on the drawing, and the card shows its local derivatives, the gradient flowing in,
+# their product and the `+=` into each input's grad. Grads not reached yet are empty.
+# Press play, or click the slider and use the arrow keys.
+
+# %%
+from widgets import backprop, exercise
+
+stepper = backprop(L)
+stepper
+
+# %%
+stepper.position = len(stepper.steps) - 1
+print(stepper.model.describe())
+
+# %% [check]
+last = stepper.steps[-1].grads
+assert (last[a], last[b], last[c], last[d], last[e], last[f]) == (6.0, -4.0, -2.0, -2.0, -2.0, 4.0)
+
+# %% [markdown]
+# ## Now you: the same gradients, checked
+#
+# Fill in each node's gradient from $L$ back. A wrong answer gets a diagnosis
+# (a flipped sign, the upstream gradient left out, ...); the hint and the answer
+# come only when you ask. The calls below are what typing in the panel does.
+
+# %%
+quiz = exercise(L)
+quiz
+
+# %%
+print(quiz.answer("f", 4))
+print(quiz.answer("d", 2))
+print(quiz.answer("e", 2))
+
+# %% [check]
+assert quiz.model.items[0].correct
+assert "sign flipped" in quiz.answer("d", 2).diagnosis

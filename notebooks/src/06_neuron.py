@@ -121,3 +121,27 @@ panel.reset_values()
 
 # %% [check]
 assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-15)
+
+# %% [markdown]
+# ## Backprop through the neuron, step by step
+#
+# At the tanh the local derivative reads $1 - o^2$, in the node's own output, and
+# its number is $0.5$; the `+` nodes pass their gradient on unchanged (local
+# derivative 1); each `*` hands each input the other input's value times the
+# gradient flowing in.
+
+# %%
+from widgets import backprop
+
+stepper = backprop(o)
+at_o = next(s for s in stepper.steps if s.phase == "backward" and s.node is o)
+stepper.position = at_o.index
+stepper
+
+# %%
+print(stepper.model.describe())
+
+# %% [check]
+assert at_o.locals == ["∂o/∂n = 1 − o² = 0.5"]
+assert math.isclose(stepper.steps[-1].grads[x1], -1.5, rel_tol=1e-12)
+assert stepper.steps[-1].grads[w2] == 0.0

@@ -117,3 +117,39 @@ assert (a.grad, b.grad) == (-3.0, -8.0) and fixed.ok
 
 # %%
 draw(f, verdicts=fixed, formulas="grad")
+
+# %% [markdown]
+# ## Step through it: two contributions into $a$
+#
+# Going back, $a$ is reached twice: first through $e = a + b$ (local derivative 1,
+# times $e$'s grad $-6$), then through $d = ab$ (local derivative $b = 3$, times
+# $d$'s grad $1$). The card shows each `+=` with the grad before and after:
+# $-6 \to -3$. With `=` the second would overwrite the first and leave $3$.
+
+# %%
+from widgets import backprop, exercise
+
+a, b, f = example()
+stepper = backprop(f)
+stepper.position = len(stepper.steps) - 1
+stepper
+
+# %%
+print(stepper.model.describe())
+
+# %% [check]
+into_a = [c for s in stepper.steps for c in s.contributions if c.input is a]
+assert [(c.before, c.after) for c in into_a] == [(None, -6.0), (-6.0, -3.0)]
+assert stepper.steps[-1].grads[b] == -8.0
+
+# %% [markdown]
+# And by hand: the exercise names chapter 8's bug when only one contribution is
+# counted.
+
+# %%
+quiz = exercise(f)
+print(quiz.answer("a", 3))
+
+# %% [check]
+assert "node used twice" in quiz.answer("a", 3).diagnosis
+assert quiz.answer("a", -3).correct
