@@ -29,6 +29,7 @@ import sympy
 
 from engine import DomainError, Value, hessian, hessian_expr, vary
 from engine.symbolic import lambdify_floats
+from explorer.theory import rate_theory
 from widgets._common import Panel, error_html, image, num
 from widgets._descent_math import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
 from widgets._descent_plot import draw
@@ -279,6 +280,10 @@ class Descent(Panel):
                 f"the local quadratic diverge), best fixed rate 2/(λmax+λmin) = "
                 f"{self.best_rate:.4g}; {self.rate_note}"
             )
+        if method == "gradient" and self.H0 is not None:
+            words = rate_theory(float(self.lr.value), self.H0, self.names,
+                                self.direction.value == "ascent", self.quadratic)  # fmt: skip
+            line += f". {words}" if words else ""
         if method in ("line search", "newton"):
             line += f". The {method} chooses its own step: the rate is not used"
         elif method == "momentum":

@@ -24,6 +24,7 @@ grows, and there is no best h to mark; the panel says so in words. Where f(x) = 
 the round-off model is 0 and has no minimum either.
 """
 
+import html
 import sys
 
 import ipywidgets as W
@@ -32,6 +33,7 @@ import sympy
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from engine import DomainError, hessian_expr, vary
+from explorer.theory import step_size_theory
 from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import evaluate, lecture_f, point, resolve
 
@@ -122,6 +124,8 @@ class StepSize(Panel):
         self.error = W.HTML()
         self.notes = W.HTMLMath()
         self.notes.add_class("ade-step-notes")
+        self.theory = W.HTML(layout=W.Layout(max_width="100%"))
+        self.theory.add_class("ade-step-models")
         self.cells = {(r, c): W.Label() for r in ROWS for c in ("value", "error")}
         for (r, c), cell in self.cells.items():
             cell.add_class(f"ade-step-{r}-{c}")  # for a browser test to find
@@ -143,6 +147,7 @@ class StepSize(Panel):
                 self.exact_label,
                 self.table,
                 self.notes,
+                self.theory,
                 self.plot,
             ]
         )
@@ -244,6 +249,7 @@ class StepSize(Panel):
         for r in ROWS:
             self.cells[r, "value"].value = num(self.estimates[r], 12)
             self.cells[r, "error"].value = num(self.errors[r] / scale, 3)
+        self.theory.value = _theory_html(step_size_theory(self.fx, self.d2, self.d3, h))
         self.plot.value = self._mark(h)
 
     # -- the theory in words ---------------------------------------------------
@@ -280,8 +286,8 @@ class StepSize(Panel):
     def _draw_curves(self):
         """The curves, drawn once per point x and view; ``_mark`` moves only the h marks."""
         scale = abs(self.exact) if self.relative else 1.0
-        fig = figure(6.4, 4.3)
-        fig.subplots_adjust(bottom=0.25, top=0.93)
+        fig = figure(6.4, 4.8)
+        fig.subplots_adjust(bottom=0.33, top=0.93)
         ax = fig.add_subplot()
         self._fig, self._legend_ax, self._marks, self._scale = fig, ax, {}, scale
         self._legend = None
@@ -304,20 +310,13 @@ class StepSize(Panel):
                       alpha=0.8, label=f"{k}, model")  # fmt: skip
             hs = self.h_star[k]
             if hs is not None and hs <= 1:
-                ax.axvline(hs, color=c, ls=":", lw=1.2)
-                ax.annotate(f"model h* = {hs:.0e}", (hs, 0.9),
-                            xycoords=("data", "axes fraction"), xytext=(3, 0),
-                            textcoords="offset points", color=c, fontsize=8, rotation=90,
-                            va="top")  # fmt: skip
+                ax.axvline(hs, color=c, ls=":", lw=1.2, label=f"{k} model h* = {hs:.0e}")
             b = self.best_h[k]
             d = self.d2 if k == "forward" else self.d3
             if b is not None and d != 0:  # no truncation: the measured "best" is no best
                 eb = float(_shown(self.best_error[k] / scale))
-                ax.plot([b], [eb], "v", color=c, ms=9)
-                edge = b > 0.1  # at the right edge the label goes above-left of the mark
-                ax.annotate(f"best h ≈ {b:.0e}", (b, eb), textcoords="offset points",
-                            xytext=(-8, 10) if edge else (0, -16),
-                            ha="right" if edge else "center", color=c, fontsize=8)  # fmt: skip
+                # the words go to the legend, under the plot: no label sits on a curve
+                ax.plot([b], [eb], "v", color=c, ms=9, label=f"{k} measured best h ≈ {b:.0e}")
             (self._marks[k],) = ax.plot([], [], "o", color=c, ms=7, mec="black")
         self._hline = ax.axvline(1e-3, color="black", ls="--", lw=1, label="h")
         ax.set_xlabel("step h")
@@ -348,8 +347,16 @@ class StepSize(Panel):
         if self._legend is not None:
             self._legend.remove()
         self._legend = self._fig.legend(*self._legend_ax.get_legend_handles_labels(),
-                                        loc="lower center", ncol=3, fontsize=8)  # fmt: skip
+                                        loc="lower center", ncol=2, fontsize=8)  # fmt: skip
         return png(self._fig)
+
+
+def _theory_html(texts):
+    """The error models with the values put in (``explorer.theory``), one per line."""
+    lines = "".join(
+        f'<div class="ade-step-model-{k}">{html.escape(t)}</div>' for k, t in texts.items()
+    )
+    return f'<div class="ade-num" style="white-space:normal">{lines}</div>'
 
 
 def _value(e, at):
