@@ -19,17 +19,17 @@ def test_stepper_controls_move_the_model_and_the_picture():
     a, b, f = ch8()
     p = backprop(f)
     n = len(p.steps)
-    assert p.slider.max == n - 1 and p.play.max == n - 1 and p.position == 0
+    assert p.slider.max == n and p.play.max == n and p.position == 0 and p.slider.value == 1
     assert "step 1 of" in p.card.value and "forward pass" in p.card.value
     p.next()
-    assert p.position == 1 and p.slider.value == 1
+    assert p.position == 1 and p.slider.value == 2
     p.buttons["last"].click()
     assert p.position == n - 1 and "a.grad += 3: −6 → −3" in p.card.value
     assert "(2 of 2)" in p.card.value
     assert "grad &#45;3.0000" in p.graph.value  # the drawing shows the step's grads
     p.buttons["previous"].click()
     assert p.position == n - 2
-    p.slider.value = 0  # the slider (and the keyboard's arrows on it) drives the model
+    p.slider.value = 1  # the slider (and the keyboard's arrows on it) drives the model
     assert p.model.position == 0 and "grad &#45;3.0000" not in p.graph.value
     assert "grad 1.0000" not in p.graph.value  # no grad yet: empty fields
 

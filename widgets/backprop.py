@@ -20,7 +20,7 @@ import ipywidgets as W
 from explorer import draw
 from explorer.backprop import MAX_NODES, Backprop, TooLarge, fmt
 from explorer.target import name_output, resolve
-from widgets._common import MUTED, Panel, error_html, row, scroll_box, svg_inline
+from widgets._common import MUTED, Panel, error_html, row, svg_inline
 
 MAX_DRAWN = 120  # nodes: past this dot takes seconds a step, and the picture is unreadable
 PHASES = {"forward": "forward pass", "seed": "seed", "backward": "backward pass"}
@@ -78,16 +78,16 @@ class BackpropPanel(Panel):
         self.card.add_class("ade-bp-card")
         self.graph = W.HTML(layout=W.Layout(max_width="100%"))
         self.graph.add_class("ade-bp-graph")
-        self.slider = W.IntSlider(0, min=0, max=0, description="step",
+        self.slider = W.IntSlider(1, min=1, max=1, description="step",
                                   layout=W.Layout(flex="1 1 260px", max_width="520px"))  # fmt: skip
         self.slider.add_class("ade-bp-slider")
-        self.play = W.Play(0, min=0, max=0, interval=interval, description="play")
+        self.play = W.Play(1, min=1, max=1, interval=interval, description="play")
         self.play.add_class("ade-bp-play")
         W.jslink((self.play, "value"), (self.slider, "value"))
         self.buttons = {}
-        for key, icon, tip in [("first", "⏮", "first step"), ("previous", "◀", "previous step"),
-                               ("next", "▶", "next step"), ("last", "⏭", "last step")]:  # fmt: skip
-            b = W.Button(description=icon, tooltip=tip, layout=W.Layout(width="42px"))
+        buttons = {"first": "« first", "previous": "‹ back", "next": "next ›", "last": "last »"}
+        for key, text in buttons.items():
+            b = W.Button(description=text, tooltip=f"{key} step", layout=W.Layout(width="auto"))
             b.add_class(f"ade-bp-{key}")
             b.on_click(lambda _, k=key: self._go(k))
             self.buttons[key] = b
@@ -98,12 +98,13 @@ class BackpropPanel(Panel):
         controls = row([self.buttons["first"], self.buttons["previous"], self.play,
                         self.buttons["next"], self.buttons["last"], self.slider, keys])  # fmt: skip
         self.widget = W.VBox(
-            [self.message, self.parts, controls, self.card, scroll_box(self.graph)],
+            [self.message, self.parts, controls, self.card, self.graph],
             layout=W.Layout(max_width="100%"),
         )
         self.widget.add_class("ade-backprop")
         self.model = None
-        self.slider.observe(lambda ch: self._show(ch["new"]), names="value")
+        # the slider counts steps from 1, as the card does; the model from 0
+        self.slider.observe(lambda ch: self._show(ch["new"] - 1), names="value")
         self._load(root)
 
     # -- the model ---------------------------------------------------------------
@@ -121,10 +122,10 @@ class BackpropPanel(Panel):
             self.message.value = error_html(str(e))
             return
         self.message.value = ""
-        n = len(self.model.steps) - 1
+        n = len(self.model.steps)
         with self.slider.hold_trait_notifications():
             self.slider.max = self.play.max = n
-            self.slider.value = self.play.value = 0
+            self.slider.value = self.play.value = 1
         self._show(0)
 
     def _offer(self, parts):
@@ -153,7 +154,7 @@ class BackpropPanel(Panel):
     @position.setter
     def position(self, i):
         self.model.position = i
-        self.slider.value = i
+        self.slider.value = i + 1
 
     def next(self):
         self._go("next")
@@ -167,7 +168,7 @@ class BackpropPanel(Panel):
         if self.model is None:
             return
         getattr(self.model, where)()
-        self.slider.value = self.model.position
+        self.slider.value = self.model.position + 1
 
     def _show(self, i):
         m = self.model

@@ -18,7 +18,7 @@ from explorer import draw
 from explorer.backprop import MAX_NODES
 from explorer.exercise import KINDS, Exercise
 from explorer.target import name_output, resolve
-from widgets._common import MUTED, STATUS, Panel, error_html, row, scroll_box, svg_inline
+from widgets._common import MUTED, STATUS, Panel, error_html, row, svg_inline
 
 PROMPTS = {
     "grads": "the gradient (a number)",
@@ -72,7 +72,7 @@ class ExercisePanel(Panel):
                 self.help,
                 self.score,
                 self.blanks,
-                scroll_box(self.graph),
+                self.graph,
             ],
             layout=W.Layout(max_width="100%"),
         )
@@ -120,12 +120,10 @@ class ExercisePanel(Panel):
         self.answer(self._at, self.input.value)
 
     def _show_feedback(self, fb):
-        self.help.value = ""
-        if fb.error:
+        if fb.error:  # the last judgement stays: nothing new was judged
             self.message.value = error_html(fb.error)
-            self.feedback.value = ""
         else:
-            self.message.value = ""
+            self.message.value = self.help.value = ""
             if fb.correct:
                 self.feedback.value = _line("✓ right", "good", "ade-ex-right")
             else:
