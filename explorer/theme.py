@@ -55,13 +55,20 @@ def tint(verdict):
 
 # Inline SVG from graphviz follows the theme: its white page goes transparent,
 # strokes and text take the theme's colours, and text on a filled (verdict)
-# node stays dark, since the fills are light in both themes.
+# node stays dark, since the fills are light in both themes. A highlighted node
+# (red, ``draw(highlight=...)``) and an accented one (blue, ``accent=...``) keep
+# a theme colour of that kind.
 GRAPH_CSS = f"""
 .ade-graph svg g.graph > polygon {{ fill: transparent; stroke: none; }}
 .ade-graph svg text {{ fill: {TEXT}; }}
 .ade-graph svg g.node polygon[fill="none"], .ade-graph svg g.node polyline,
 .ade-graph svg g.node ellipse, .ade-graph svg g.node path {{ stroke: {MUTED}; }}
 .ade-graph svg g.node polygon:not([fill="none"]) ~ text {{ fill: #111; }}
+.ade-graph svg g.node polygon[fill][stroke="#d62728"], .ade-graph svg g.node
+  polyline[stroke="#d62728"], .ade-graph svg g.node ellipse[stroke="#d62728"]
+  {{ stroke: {STATUS["wrong"]}; }}
+.ade-graph svg g.node polygon[fill][stroke="#1f77b4"], .ade-graph svg g.node
+  polyline[stroke="#1f77b4"] {{ stroke: {STATUS["info"]}; }}
 .ade-graph svg g.edge path {{ stroke: {MUTED}; }}
 .ade-graph svg g.edge polygon {{ fill: {MUTED}; stroke: {MUTED}; }}
 .ade-graph svg g.edge text {{ fill: {STATUS["info"]}; }}

@@ -23,11 +23,12 @@ from explorer.target import name_output, resolve
 from widgets._common import MUTED, Panel, error_html, row, svg_inline
 
 MAX_DRAWN = 120  # nodes: past this dot takes seconds a step, and the picture is unreadable
+PAD = "padding:2px 10px 2px 0;text-align:left;white-space:nowrap"
 PHASES = {"forward": "forward pass", "seed": "seed", "backward": "backward pass"}
 
 
 def _cell(text, cls=""):
-    return f'<td class="{cls}">{html.escape(text)}</td>'
+    return f'<td class="{cls}" style="{PAD}">{html.escape(text)}</td>'
 
 
 def contributions_html(step, rname):
@@ -35,11 +36,9 @@ def contributions_html(step, rname):
     before → after."""
     if not step.contributions:
         return ""
-    head = (
-        "<tr><th>into</th><th>local derivative</th><th>upstream ∂"
-        f"{html.escape(rname)}/∂{html.escape(step.name)}</th><th>product</th>"
-        "<th>grad: before → after</th></tr>"
-    )
+    heads = ["into", "local derivative", f"upstream ∂{rname}/∂{step.name}", "product",
+             "grad: before → after"]  # fmt: skip
+    head = "<tr>" + "".join(f'<th style="{PAD}">{html.escape(h)}</th>' for h in heads) + "</tr>"
     rows = []
     for c in step.contributions:
         before = "empty" if c.before is None else fmt(c.before)

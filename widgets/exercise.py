@@ -56,6 +56,9 @@ class ExercisePanel(Panel):
         self.feedback.add_class("ade-ex-feedback")
         self.help.add_class("ade-ex-help")
         self.message.add_class("ade-ex-message")
+        self.history = W.HTML(layout=W.Layout(max_width="100%"))
+        self.history.add_class("ade-ex-history")
+        self._log = []  # (key, answer, Feedback), the latest first
         self.score = W.HTML()
         self.score.add_class("ade-ex-score")
         self.blanks = W.HTML(layout=W.Layout(max_width="100%"))
@@ -70,6 +73,7 @@ class ExercisePanel(Panel):
                 self.message,
                 self.feedback,
                 self.help,
+                self.history,
                 self.score,
                 self.blanks,
                 self.graph,
@@ -84,7 +88,7 @@ class ExercisePanel(Panel):
         self.hint_button.on_click(lambda _: self._ask("hint"))
         self.reveal_button.on_click(lambda _: self._ask("reveal"))
         self.skip.on_click(lambda _: self._next_blank())
-        self.kind.observe(lambda ch: self._load(ch["new"]), names="value")
+        self.kind.observe(lambda ch: self._reload(ch["new"]), names="value")
         self._load(kind)
 
     # -- the model ---------------------------------------------------------------
@@ -98,6 +102,10 @@ class ExercisePanel(Panel):
         self.message.value = self.feedback.value = self.help.value = ""
         self._at = self.model.current
         self._refresh()
+
+    def _reload(self, kind):
+        self._log = []
+        self._load(kind)
 
     # -- answering ---------------------------------------------------------------
     def answer(self, which, answer):
@@ -123,6 +131,8 @@ class ExercisePanel(Panel):
         if fb.error:  # the last judgement stays: nothing new was judged
             self.message.value = error_html(fb.error)
         else:
+            self._log.insert(0, (fb.item, fb))
+            del self._log[6:]
             self.message.value = self.help.value = ""
             if fb.correct:
                 self.feedback.value = _line("✓ right", "good", "ade-ex-right")
@@ -168,6 +178,7 @@ class ExercisePanel(Panel):
                 f'<div><b class="ade-ex-key">{html.escape(it.key)}</b> = ? '
                 f'<span style="color:{MUTED}">{html.escape(PROMPTS[m.kind])}</span></div>'
             )
+        self.history.value = _history_html(self._log)
         s = m.score
         self.score.value = f'<div class="ade-ex-scoreline">score: {html.escape(str(s))}</div>'
         marks = []
@@ -194,6 +205,25 @@ class ExercisePanel(Panel):
             self.graph.value = svg_inline(dot)
         except Exception as e:  # graphviz missing or failing: the exercise goes on
             self.graph.value = error_html(f"the drawing failed: {e}")
+
+
+def _history_html(log):
+    """The last answers judged, the latest first: what each got."""
+    if not log:
+        return ""
+    rows = []
+    for key, fb in log:
+        shown = "" if fb.value is None else f" = {fb.value:.6g}"
+        if fb.correct:
+            words, colour = "✓ right", STATUS.get("good", MUTED)
+        else:
+            words = "✗ " + (fb.diagnosis or "not right")
+            colour = STATUS.get("wrong", MUTED)
+        rows.append(
+            f'<div><span class="ade-num">{html.escape(key + shown)}</span> '
+            f'<span style="color:{colour}">{html.escape(words)}</span></div>'
+        )
+    return f'<div style="font-size:12px;color:{MUTED}">answers so far:</div>' + "".join(rows)
 
 
 def _line(text, kind, cls):
