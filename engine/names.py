@@ -17,7 +17,7 @@ with the graph of the last ``backward()`` that reached it, else its own.
 No SymPy here: names are strings; ``engine.symbolic`` makes symbols of them.
 """
 
-from engine.graph import EPOCH, backward_root
+from engine.graph import EPOCH, backward_root, topo_order
 
 _KIND = {True: "v", False: "u"}
 
@@ -61,6 +61,7 @@ def name_graph(root):
     docstring); returns root. Iterative: a million-node chain works."""
     fresh, seen, labels = [], set(), set()
     tops = [0, 0]  # the largest v and u numbers already used below the fresh part
+    named_below = 0  # named nodes met: two or more may be graphs named apart
     stack = [(root, False)]
     while stack:  # a depth-first walk in micrograd's order, stopping at named nodes
         v, done = stack.pop()
@@ -75,6 +76,7 @@ def name_graph(root):
         m = None if v.is_constant else memo(v)
         if m is not None and m.get("top") is not None:
             tops = [max(a, b) for a, b in zip(tops, m["top"])]
+            named_below += 1
             continue
         stack.append((v, True))
         stack.extend((c, False) for c in reversed(v.inputs))
@@ -97,7 +99,26 @@ def name_graph(root):
             m["auto"] = f"{prefix}{counters[kind]}"
         below[kind] = max(below[kind], _number(m["auto"], prefix))
         m["top"] = tuple(below)
+    if named_below > 1:
+        distinct(topo_order(root))
     return root
+
+
+def distinct(nodes):
+    """Rename, in order, every unlabelled node whose automatic name another node of
+    ``nodes`` (a graph) already has, or a label there: graphs named apart, then
+    joined (``p + q`` of two neurons), would otherwise both have a ``u5``."""
+    labels = {v.label for v in nodes if v.label}
+    seen, clash = set(labels), []
+    for v in nodes:
+        if v.is_constant or v.label:
+            continue
+        n = auto_name(v)
+        if n in seen:
+            clash.append(v)
+        seen.add(n)
+    for v in clash:
+        seen.add(rename(v, seen))
 
 
 def rename(v, taken):

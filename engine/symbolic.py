@@ -24,7 +24,7 @@ import sympy
 
 from engine.canonical import add, mul
 from engine.graph import topo_order
-from engine.names import auto_name, name_graph, rename
+from engine.names import auto_name, distinct, name_graph
 from engine.names import memo as _memo
 from engine.rules import NUM, RULES, SYM
 
@@ -54,13 +54,6 @@ def symbol(v):
     return m["symbol"]
 
 
-def _renumber(v, taken):
-    """A fresh automatic name for v, clear of ``taken``; memos named after the old
-    one are dropped everywhere (the label epoch moves on)."""
-    rename(v, taken)
-    return symbol(v)
-
-
 def _args(v, of):
     """A rule's symbolic arguments: ``of(input)`` for each input, then the exact k."""
     args = [of(c) for c in v._prev]
@@ -87,15 +80,7 @@ def _check_names(nodes, kinds="variables"):
     to fix."""
     if nodes:
         name_graph(nodes[-1])
-    labels = {v.label for v in nodes if v.label}
-    autos = {}
-    for v in nodes:
-        if not v.label and not v.is_constant:
-            autos.setdefault(auto_name(v), []).append(v)
-    taken = labels | set(autos)
-    for n, vs in autos.items():
-        for v in vs[1:] if n not in labels else vs:
-            taken.add(_renumber(v, taken).name)
+    distinct(nodes)
     seen = {}
     for v in nodes:
         if v.is_variable or (kinds == "nodes" and not v.is_constant):
