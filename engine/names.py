@@ -108,6 +108,8 @@ def distinct(nodes):
     """Rename, in order, every unlabelled node whose automatic name another node of
     ``nodes`` (a graph) already has, or a label there: graphs named apart, then
     joined (``p + q`` of two neurons), would otherwise both have a ``u5``."""
+    for v in nodes:  # every node named before any is compared: naming may rename
+        auto_name(v)
     labels = {v.label for v in nodes if v.label}
     seen, clash = set(labels), []
     for v in nodes:

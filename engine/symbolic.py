@@ -74,12 +74,15 @@ def _no_rule(v):
 
 def _check_names(nodes, kinds="variables"):
     """Distinct nodes need distinct names, or the formulas would merge them. The
-    graph (root = ``nodes[-1]``) is named first (``engine.names``); an automatic name
+    graphs of the nodes no other node uses (the roots) are named first
+    (``engine.names``); an automatic name
     that a label in the graph already has (``u1``), or that another node has (two
     graphs named apart, then joined), is renumbered; two labels alike are the user's
     to fix."""
-    if nodes:
-        name_graph(nodes[-1])
+    used = {id(c) for v in nodes for c in v.inputs}
+    for v in nodes:
+        if id(v) not in used:
+            name_graph(v)
     distinct(nodes)
     seen = {}
     for v in nodes:
