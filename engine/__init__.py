@@ -16,7 +16,7 @@ from engine.value import Constant, Value, node
 
 globals().update(FUNCTIONS)
 
-_SYMBOLIC = {"exact", "expr_with", "local_partials", "numeric_function", "oracle"}
+_SYMBOLIC = {"chain_exprs", "exact", "expr_with", "local_partials", "numeric_function", "oracle"}
 _SECOND = {"hessian", "hessian_expr"}
 
 
@@ -41,6 +41,7 @@ __all__ = [
     "Value",
     "affine",
     "backward_order",
+    "chain_exprs",
     "exact",
     "expr_with",
     "hessian",

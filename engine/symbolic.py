@@ -281,6 +281,14 @@ def chain_expr(v):
     return _sweep(_root_of(v))[id(v)]
 
 
+def chain_exprs(root):
+    """{node: d root/d node} for every node of root's graph, in the chain-rule view
+    (node symbols), by the same symbolic sweep, without a ``backward()``: for a view
+    that must leave the graph's grads alone (the exercise)."""
+    sweep = _sweep(root)
+    return {v: sweep[id(v)] for v in topo_order(root)}
+
+
 @_sympy_depth_guard
 def grad_expr(v):
     """d root/d v in closed form, in the variables (root: last backward())."""

@@ -8,7 +8,9 @@ writes either
 
 A formula is read by the project's parser (``explorer.parse``: an ``ast``
 whitelist, never ``eval`` or ``sympify``) into an expression of the node names.
-It is right when it equals the closed form (the rule table's partial) both
+A gradient is judged by its closed form (the symbolic sweep's d root/d node,
+evaluated at the current values), backward()'s number past SymPy's budget.
+A formula is right when it equals the closed form (the rule table's partial) both
 symbolically, with the node's own name standing for its formula (``1 - o**2``,
 ``1 - tanh(n)**2`` and ``(1-o)*(1+o)`` are all right), and as a number at the
 current values. A number is right when it equals backprop's to its typed digits.
@@ -28,10 +30,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from engine import local_partials
+from engine import chain_exprs, local_partials
 from engine.rules import SYM
 from engine.symbolic import exact, symbol
-from explorer._common import graph, name_of, pretty
+from explorer._common import graph, name_of, pretty, symbolic_budget
 from explorer.backprop import MAX_NODES, fmt, formula
 from explorer.diagnosis import close as _close
 from explorer.diagnosis import diagnose_formula, diagnose_number
@@ -133,9 +135,25 @@ class Exercise:
         self.root, self.kind, self.order = root, kind, order
         self.names = {v: name_of(v) for v in order}
         self._grads, self._uses = _backprop(root, order)
+        self._chain = None
+        if kind == "grads" and symbolic_budget(order, expand=False) is None:
+            self._chain = chain_exprs(root)
         self.items = self._make_items()
         if not self.items:
             raise ValueError("the graph has nothing to differentiate: no inputs to go back to")
+
+    def _closed_form(self, v):
+        """(the number a grad is judged by, its closed form): d root/d v from the
+        symbolic sweep (chain-rule view), evaluated at the nodes' current values to
+        30 digits; backward()'s number where the graph is too large for SymPy."""
+        if self._chain is None:
+            return self._grads[v], None
+        e = self._chain[v]
+        at = {symbol(n): sympy.Rational(n.data) for n in self.order if not n.is_constant}
+        try:
+            return float(sympy.sympify(e).xreplace(at).evalf(30)), e
+        except (TypeError, ValueError, ArithmeticError):
+            return self._grads[v], e
 
     def _make_items(self):
         items, rname = [], self.names[self.root]
@@ -143,7 +161,8 @@ class Exercise:
             if self.kind == "grads":
                 if v is not self.root and not v.is_constant:
                     key = f"∂{rname}/∂{self.names[v]}"
-                    items.append(Item(key, v, truth=self._grads[v]))
+                    truth, closed = self._closed_form(v)
+                    items.append(Item(key, v, truth=truth, expr=closed))
             elif v.inputs:
                 for j, (c, d, e) in enumerate(zip(v.inputs, v.local_grads(), local_partials(v))):
                     if c.is_constant:
@@ -272,6 +291,8 @@ class Exercise:
         it = self.item(which)
         it.revealed = True
         if self.kind == "grads":
+            if it.expr is not None and not sympy.sympify(it.expr).is_Number:
+                return f"{it.key} = {pretty(sympy.sympify(it.expr))} = {fmt(it.truth)}"
             return f"{it.key} = {fmt(it.truth)}"
         return f"{it.key} = {pretty(it.expr)} = {fmt(it.truth)}"
 

@@ -48,6 +48,17 @@ def test_chapter_4_grads_all_right_in_backward_order():
     assert ex.finished and ex.score.right == 6 and ex.score.total == 6
 
 
+def test_grads_are_judged_by_the_closed_form_which_equals_backward(neuron):
+    o = neuron["o"]
+    ex = Exercise(o)
+    o.backward()
+    for it in ex.items:
+        assert it.expr is not None
+        assert it.truth == pytest.approx(it.node.grad, rel=1e-12, abs=1e-15), it.key
+    n = next(it for it in ex.items if it.node is neuron["n"])
+    assert str(n.expr) == "1 - o**2"
+
+
 def test_a_rounded_number_is_right_to_its_digits():
     ex = Exercise(tanh_node() * 1.0)
     assert ex.answer("n", "0.5").correct  # 0.4999999999999999
@@ -148,7 +159,7 @@ def test_nothing_is_revealed_unless_asked_and_the_score_counts_it():
     assert not fb.correct and "4" not in fb.diagnosis
     hint = ex.hint("d")
     assert "d.grad = ∂L/∂d · L.grad" == hint
-    assert ex.reveal("c") == "∂L/∂c = −2"
+    assert ex.reveal("c") == "∂L/∂c = f = −2"  # the closed form, then its number
     ex.answer("f", 4)
     s = ex.score
     assert (s.right, s.hints, s.revealed, s.attempts) == (0, 1, 1, 2)
