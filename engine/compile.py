@@ -24,9 +24,9 @@ compiled code does what NumPy does (inf or nan, with NumPy's warning) where the 
 raises ``DomainError``.
 
 What it costs: the closed form of a gradient is as big as the chain rule makes it.
-For a wide, shallow graph (micrograd's MLP: 337 parameters, 644 nodes) compiling
-takes well under a second; down a chain of depth d the closed form has about d^2/2
-factors, and the sweep and cse grow with it (about 5 s at d = 100 here).
+A wide, shallow graph (micrograd's MLP: 337 parameters, 644 nodes) has short ones;
+down a chain of depth d the closed form has about d^2/2 factors, and the sweep and
+cse grow with it (``bench_compile.py`` measures both).
 
 The result shows its ``source``, writes it as a module that needs only NumPy
 (``write_module``), and prints the same program as C (``c_source``). This module

@@ -206,7 +206,7 @@ def _kinks_as_steps(e):
 
     Each kink stays one node whose derivative names its argument once: writing |u|
     as u sign(u) instead would put u in the tree twice, doubling it at every level of
-    nesting (12 nested abs: 30 s), and SymPy's own Abs differentiates an argument it
+    nesting (2^n for n nested abs), and SymPy's own Abs differentiates an argument it
     cannot prove real (atan(x**-2)) with re() and im(), which have no float function.
     ``_kinks_back`` turns them back into SymPy's functions."""
     return _rebuild(e, _TO_KINKS)
