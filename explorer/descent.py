@@ -27,6 +27,7 @@ import math
 import numpy as np
 import sympy
 
+from engine import DomainError, SecondOrder, vary
 from engine.evaluate import lambdify_floats
 from explorer.target import variables_of
 
@@ -311,3 +312,84 @@ def optima(root, variables, symbolic=True):
     elif not found["max"]:
         out["why"] = "only minima: f has no local maximum"
     return out
+
+
+def trajectory(root, variables, start, lr, steps, method="gradient", ascent=False, *,
+               line=None, symbolic=True, rest=(), hessian_at=None, curve_along=None):  # fmt: skip
+    """``steps`` steps of ``method`` from ``start`` on root's graph (see the module):
+    a list with one point per step ({"x", "f", "grad"}, and "predicted" and
+    "predicted2", the change to first and second order, "actual", "t" for the line
+    search) and why the run stopped early (None if it did not). ``line``: the
+    ``LineSearch`` for the line search; ``hessian_at(x)`` and ``curve_along(d)``:
+    the Hessian and d^T H d at the graph's current data (nan where undefined).
+    Leaves the graph as found, data and grads, however the run ends (Ctrl-C too)."""
+    sign = 1.0 if ascent else -1.0
+    if hessian_at is None or curve_along is None:  # the numeric second order, by default
+        second = SecondOrder(root, variables, "trajectory")
+        hessian_at = hessian_at or (lambda x: second.hessian())
+        curve_along = curve_along or (lambda d: second.along(d.tolist()))
+    traj, stopped, velocity = [], None, [0.0] * len(variables)
+    n = len(variables)
+    with vary(root, variables, grads=True) as at:
+        # f by the graph itself, for the line search where there is no closed form
+        by_graph = None if symbolic else (lambda *a: [at(*a[:n])])
+        x = list(start)
+        for k in range(steps + 1):
+            try:
+                f = at(*x)
+                root.zero_grad()
+                root.backward()
+            except (DomainError, OverflowError) as e:
+                stopped = f"step {k}: {e}"
+                break
+            grad = [v.grad for v in variables]
+            point = {"x": list(x), "f": f, "grad": grad}
+            if traj:
+                traj[-1]["actual"] = f - traj[-1]["f"]
+            traj.append(point)
+            if not all(map(math.isfinite, [f, *grad])):
+                stopped = f"step {k}: the numbers left the floats (diverged)"
+                break
+            if k == steps:
+                break
+            if method == "gradient":
+                dx = [sign * lr * g for g in grad]
+            elif method == "momentum":
+                velocity = [BETA * u + sign * lr * g for u, g in zip(velocity, grad)]
+                dx = list(velocity)
+            elif method == "line search":
+                t = line.step(x, [sign * g for g in grad], rest, -sign, f=by_graph)
+                if t is None:
+                    better = "raises" if ascent else "lowers"
+                    stopped = (f"step {k}: converged, or no bound: no t > 0 {better} f "
+                               "along the gradient (at f's rounding, or f is unbounded "
+                               "along it)")  # fmt: skip
+                    break
+                point["t"] = t
+                dx = [sign * t * g for g in grad]
+            else:
+                try:
+                    H = hessian_at(x)
+                    dx = [float(d) for d in -np.linalg.solve(H, np.array(grad))]
+                except np.linalg.LinAlgError:
+                    stopped = f"step {k}: the Hessian is singular: no Newton step"
+                    break
+            first = sum(g * d for g, d in zip(grad, dx))
+            point["predicted"] = first
+            d = np.array(dx)
+            with np.errstate(all="ignore"):  # a diverging run: inf is the right answer
+                if method == "newton":  # H is at hand
+                    curve = float(d @ H @ d)
+                else:
+                    curve = curve_along(d) if np.isfinite(d).all() else math.inf
+                point["predicted2"] = first + 0.5 * curve
+            x = [float(a + b) for a, b in zip(x, dx)]
+            if not all(map(math.isfinite, x)):
+                stopped = f"step {k + 1}: the numbers left the floats (diverged)"
+                break
+    if stopped and traj:  # the step that failed has no actual change to predict
+        traj[-1].pop("predicted", None)
+        traj[-1].pop("predicted2", None)
+    root.zero_grad()
+    root.backward()
+    return traj, stopped

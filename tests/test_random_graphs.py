@@ -143,7 +143,9 @@ def test_backprop_closed_form_oracle_fd_and_torch_agree(program):
         if not u:
             assert tg == 0.0 and v.grad == 0.0
             continue
-        assert close(v.grad, tg, 1e-9), (v.label, v.grad, tg)
+        # PyTorch's own backward rounds too: expm1's is result + 1, which cancels at
+        # expm1(-24) (3e-7 off); the exact columns above already hold backprop to 1e-9
+        assert close(v.grad, tg, 1e-5), (v.label, v.grad, tg)
 
 
 def test_every_function_of_the_namespace_has_a_torch_twin():

@@ -33,7 +33,16 @@ import sympy
 
 from engine import DomainError, SecondOrder, Value, topo_order, vary
 from engine.evaluate import lambdify_floats
-from explorer.descent import BETA, METHODS, LineSearch, is_quadratic, optima, rates, verdict
+from explorer.descent import (
+    BETA,
+    METHODS,
+    LineSearch,
+    is_quadratic,
+    optima,
+    rates,
+    trajectory,
+    verdict,
+)
 from explorer.theory import rate_theory
 from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_plot import draw
@@ -227,10 +236,9 @@ class Descent(Panel):
 
     # -- the numbers ---------------------------------------------------------
     def run(self, lr, steps, ascent, method="gradient"):
-        """The trajectory of ``steps`` steps; leaves the graph as found (data and
-        grads, however the run ends: Ctrl-C included)."""
+        """The trajectory of ``steps`` steps (``explorer.descent.trajectory``); leaves
+        the graph as found (data and grads, however the run ends: Ctrl-C included)."""
         _check_args(lr, steps, method)
-        sign = 1.0 if ascent else -1.0
         rest = [v.data for v in self._others]
         if method == "line search" and self._line is None:
             if self.symbolic:
@@ -239,71 +247,11 @@ class Descent(Panel):
                                         self._f_floats)  # fmt: skip
             else:
                 self._line = LineSearch.numeric(len(self.vars))
-        traj, stopped, velocity = [], None, [0.0] * len(self.vars)
-        n = len(self.vars)
-        with vary(self.root, self.vars, grads=True) as at:
-            # f by the graph itself, for the line search where there is no closed form
-            by_graph = None if self.symbolic else (lambda *a: [at(*a[:n])])
-            x = list(self.start)
-            for k in range(steps + 1):
-                try:
-                    f = at(*x)
-                    self.root.zero_grad()
-                    self.root.backward()
-                except (DomainError, OverflowError) as e:
-                    stopped = f"step {k}: {e}"
-                    break
-                grad = [v.grad for v in self.vars]
-                point = {"x": list(x), "f": f, "grad": grad}
-                if traj:
-                    traj[-1]["actual"] = f - traj[-1]["f"]
-                traj.append(point)
-                if not all(map(math.isfinite, [f, *grad])):
-                    stopped = f"step {k}: the numbers left the floats (diverged)"
-                    break
-                if k == steps:
-                    break
-                if method == "gradient":
-                    dx = [sign * lr * g for g in grad]
-                elif method == "momentum":
-                    velocity = [BETA * u + sign * lr * g for u, g in zip(velocity, grad)]
-                    dx = list(velocity)
-                elif method == "line search":
-                    t = self._line.step(x, [sign * g for g in grad], rest, -sign, f=by_graph)
-                    if t is None:
-                        better = "raises" if ascent else "lowers"
-                        stopped = (f"step {k}: converged, or no bound: no t > 0 {better} f "
-                                   "along the gradient (at f's rounding, or f is unbounded "
-                                   "along it)")  # fmt: skip
-                        break
-                    point["t"] = t
-                    dx = [sign * t * g for g in grad]
-                else:
-                    try:
-                        H = self._hessian_at(x)
-                        dx = [float(d) for d in -np.linalg.solve(H, np.array(grad))]
-                    except np.linalg.LinAlgError:
-                        stopped = f"step {k}: the Hessian is singular: no Newton step"
-                        break
-                first = sum(g * d for g, d in zip(grad, dx))
-                point["predicted"] = first
-                d = np.array(dx)
-                with np.errstate(all="ignore"):  # a diverging run: inf is the right answer
-                    if method == "newton":  # H is at hand
-                        curve = float(d @ H @ d)
-                    else:
-                        curve = self._curve_along(d) if np.isfinite(d).all() else math.inf
-                    point["predicted2"] = first + 0.5 * curve
-                x = [float(a + b) for a, b in zip(x, dx)]
-                if not all(map(math.isfinite, x)):
-                    stopped = f"step {k + 1}: the numbers left the floats (diverged)"
-                    break
-        if stopped and traj:  # the step that failed has no actual change to predict
-            traj[-1].pop("predicted", None)
-            traj[-1].pop("predicted2", None)
-        self.root.zero_grad()
-        self.root.backward()
-        return traj, stopped
+        return trajectory(
+            self.root, self.vars, self.start, lr, steps, method, ascent,
+            line=self._line, symbolic=self.symbolic, rest=rest,
+            hessian_at=self._hessian_at, curve_along=self._curve_along,
+        )  # fmt: skip
 
     def update(self, change=None):
         ascent = self.direction.value == "ascent"
