@@ -55,41 +55,32 @@ def optimal_h(model):
 
 def step_size_theory(fx, d2, d3, h):
     """{'forward': text, 'central': text}: each error model and h* with the values in."""
-    out = {}
-    f, e = abs(fx), EPS
-    # forward
-    trunc, round_ = abs(d2) * h / 2, 2 * e * f / h
-    model = (
-        f"forward: error ≈ |f″| h/2 + 2ε|f|/h = {_g(abs(d2))}·{_g(h)}/2 + "
-        f"2·{_g(e)}·{_g(f)}/{_g(h)} = {_g(trunc)} + {_g(round_)} = {_g(trunc + round_)}"
-    )
-    if not math.isfinite(d2):
-        best = "f″ is not finite here: no h*"
-    elif d2 == 0:
-        best = "f″ = 0: no truncation term, so no best h (the error falls as h grows)"
+    return {"forward": _theory("forward", fx, d2, h), "central": _theory("central", fx, d3, h)}
+
+
+def _theory(kind, fx, d, h):
+    """One difference's model at h and its h* (``optimal_h``), as a formula with the
+    values put in: forward |f″| h/2 + 2ε|f|/h, central |f‴| h²/6 + ε|f|/h."""
+    f, e, a = abs(fx), EPS, abs(d)
+    if kind == "forward":
+        name, trunc, round_ = "f″", a * h / 2, 2 * e * f / h
+        model = f"|f″| h/2 + 2ε|f|/h = {_g(a)}·{_g(h)}/2 + 2·{_g(e)}·{_g(f)}/{_g(h)}"
+        star = f"2√(ε|f|/|f″|) = 2√({_g(e)}·{_g(f)}/{_g(a)})"
+    else:
+        name, trunc, round_ = "f‴", a * h * h / 6, e * f / h
+        model = f"|f‴| h²/6 + ε|f|/h = {_g(a)}·{_g(h)}²/6 + {_g(e)}·{_g(f)}/{_g(h)}"
+        star = f"∛(3ε|f|/|f‴|) = ∛(3·{_g(e)}·{_g(f)}/{_g(a)})"
+    model = f"{kind}: error ≈ {model} = {_g(trunc)} + {_g(round_)} = {_g(trunc + round_)}"
+    if not math.isfinite(d):
+        best = f"{name} is not finite here: no h*"
+    elif d == 0:
+        best = f"{name} = 0: no truncation term, so no best h (the error falls as h grows)"
     elif f == 0:
         best = "f = 0: no round-off term, so no best h"
     else:
-        hs = 2 * math.sqrt(e * f / abs(d2))
-        best = f"h* = 2√(ε|f|/|f″|) = 2√({_g(e)}·{_g(f)}/{_g(abs(d2))}) = {_g(hs)}"
-    out["forward"] = f"{model}; {best}"
-    # central
-    trunc, round_ = abs(d3) * h * h / 6, e * f / h
-    model = (
-        f"central: error ≈ |f‴| h²/6 + ε|f|/h = {_g(abs(d3))}·{_g(h)}²/6 + "
-        f"{_g(e)}·{_g(f)}/{_g(h)} = {_g(trunc)} + {_g(round_)} = {_g(trunc + round_)}"
-    )
-    if not math.isfinite(d3):
-        best = "f‴ is not finite here: no h*"
-    elif d3 == 0:
-        best = "f‴ = 0: no truncation term, so no best h (the error falls as h grows)"
-    elif f == 0:
-        best = "f = 0: no round-off term, so no best h"
-    else:
-        hs = (3 * e * f / abs(d3)) ** (1 / 3)
-        best = f"h* = ∛(3ε|f|/|f‴|) = ∛(3·{_g(e)}·{_g(f)}/{_g(abs(d3))}) = {_g(hs)}"
-    out["central"] = f"{model}; {best}"
-    return out
+        models = error_models(fx, d, d)
+        best = f"h* = {star} = {_g(optimal_h(models[kind]))}"
+    return f"{model}; {best}"
 
 
 def _direction(vec, names):
