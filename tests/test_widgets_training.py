@@ -109,12 +109,11 @@ def test_the_three_graphs_give_the_same_losses():
     assert runs["compiled"][0] == runs["micrograd"][0]
 
 
-def test_the_moons_demo_defaults_to_the_compiled_graph_and_is_quick():
+@pytest.mark.timeout(120)  # micrograd's graph would take minutes; bench_training times it
+def test_the_moons_demo_defaults_to_the_compiled_graph():
     p = training(steps=100)
     assert p.graph.value == "compiled" and training("lecture").graph.value == "micrograd"
-    t = time.monotonic()
     p.run()
-    assert time.monotonic() - t < 10  # micrograd's graph takes about a minute here
     assert p.losses[-1] < 0.05 and p.accuracy == 1.0
     assert "after 100 steps" in p.status.value
 
