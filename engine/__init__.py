@@ -19,7 +19,7 @@ globals().update(FUNCTIONS)
 fast.install()  # the measured fast paths over the reference definitions (engine.fast)
 
 _SYMBOLIC = {"chain_expr", "chain_exprs", "exact", "expr_with", "grad_expr", "local_partials"}
-_SYMBOLIC |= {"oracle"}
+_SYMBOLIC |= {"local_forward", "oracle"}
 _EVALUATE = {"compile_exprs", "numeric_function", "precise"}
 _CLOSED = {"hessian_expr"}
 _NUMERIC = {"Curvature", "SecondOrder", "curvature", "hessian", "hvp", "second_and_third"}
@@ -68,6 +68,7 @@ __all__ = [
     "hessian_expr",
     "hvp",
     "kept_grads",
+    "local_forward",
     "local_partials",
     "numeric_function",
     "node",

@@ -173,6 +173,15 @@ def expr_with(root, replaced):
     return sympy.sympify(sub.get(root, 0))
 
 
+def local_forward(v):
+    """v as its rule's formula in its inputs' own symbols (``o = tanh(n)``: tanh(n)), the
+    chain-rule view of the node itself, as ``local_partials`` is of its derivatives."""
+    _no_rule(v)
+    if v._rule is None:
+        return symbol(v)
+    return sympy.sympify(v._rule.forward(SYM, *_args(v, symbol)))
+
+
 def local_partials(v):
     """d v/d input for each input of v, in the chain-rule view (node symbols)."""
     _no_rule(v)

@@ -28,8 +28,7 @@ from fractions import Fraction
 
 import sympy
 
-from engine.rules import SYM
-from engine.symbolic import exact, symbol
+from engine.symbolic import local_forward, local_partials, symbol
 from explorer._common import pretty
 
 
@@ -142,8 +141,7 @@ def diagnose_formula(ex, it, e, x):
     vn, cn = ex.names[v], ex.names[c]
     if it.truth != 0 and equivalent(e, -truth, point):
         return "sign flipped: the size is right, the sign is not"
-    args = [symbol(a) for a in v.inputs] + ([exact(v._k)] if v._k is not None else [])
-    own = v.rule.forward(SYM, *args)
+    own = local_forward(v)
     if equivalent(e, own, point):
         return (
             f"derivative of the wrong function: that is {vn} itself ({pretty_or(own)}), "
@@ -158,7 +156,7 @@ def diagnose_formula(ex, it, e, x):
             )
     for j, other in enumerate(v.inputs):
         if other is not c and not other.is_constant:
-            d = ex._local_form(it, v.rule.partials(SYM, symbol(v), *args)[j])
+            d = ex._local_form(it, local_partials(v)[j])
             if equivalent(e, d, point) and not equivalent(d, truth, point):
                 return f"that is the derivative by {ex.names[other]}, not by {cn}"
     g = ex._grads[v]

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from engine import chain_exprs, local_partials
-from engine.rules import SYM
+from engine import chain_exprs, local_forward, local_partials
 from engine.symbolic import exact, symbol
 from explorer._common import graph, name_of, pretty, symbolic_budget
 from explorer.backprop import MAX_NODES, fmt, formula
@@ -255,8 +254,7 @@ class Exercise:
     def _local_form(self, it, e):
         """e with the output's symbol replaced by its formula in the inputs' symbols."""
         v = it.output
-        args = [symbol(c) for c in v.inputs] + ([exact(v._k)] if v._k is not None else [])
-        return sympy.sympify(e).xreplace({symbol(v): v.rule.forward(SYM, *args)})
+        return sympy.sympify(e).xreplace({symbol(v): local_forward(v)})
 
     def _point(self, it):
         return {symbol(c): c.data for c in it.output.inputs if not c.is_constant}
