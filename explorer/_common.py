@@ -112,6 +112,11 @@ _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 @functools.lru_cache(maxsize=4096)
+def latex(expr):
+    """A formula (or a node's symbol) as LaTeX, as the panels show it."""
+    return sympy.latex(expr)
+
+
 def pretty(expr):
     """A one-line, readable form of a SymPy expression: ``w1·(1 − o²)``.
 

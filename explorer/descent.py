@@ -393,3 +393,13 @@ def trajectory(root, variables, start, lr, steps, method="gradient", ascent=Fals
     root.zero_grad()
     root.backward()
     return traj, stopped
+
+
+def closed_form(root, variables, others):
+    """(f, f as a float function of ``variables`` then ``others``, whether f is a
+    quadratic in ``variables``): the closed form the exact line search and the
+    optimum are read from."""
+    syms = [v.symbol for v in variables]
+    f = sympy.sympify(root.expr)
+    floats = lambdify_floats([*syms, *[v.symbol for v in others]], [f])
+    return f, floats, is_quadratic(f, syms)

@@ -7,8 +7,6 @@ fresh variables to get a graph. Either way it then works on that one graph with
 ``root.forward()``: it never rebuilds it.
 """
 
-import sympy
-
 from explorer.target import resolve as _resolve
 from explorer.target import variables_of  # noqa: F401 (the panels' import)
 
@@ -26,6 +24,6 @@ def resolve(target, variables=None, start=None, what="the panel"):
 
 
 def point(root):
-    """The graph's variables at their current data, exactly (binary floats as
-    Rationals), for evaluating closed forms to high precision."""
-    return {v.symbol: sympy.Rational(v.data) for v in variables_of(root)}
+    """The graph's variables at their current data, for evaluating closed forms to
+    high precision (``engine.evaluate.precise`` takes each float's exact value)."""
+    return {v.symbol: v.data for v in variables_of(root)}

@@ -29,15 +29,13 @@ import math
 
 import ipywidgets as W
 import numpy as np
-import sympy
 
 from engine import DomainError, SecondOrder, Value, topo_order, vary
-from engine.evaluate import lambdify_floats
 from explorer.descent import (
     BETA,
     METHODS,
     LineSearch,
-    is_quadratic,
+    closed_form,
     optima,
     rates,
     trajectory,
@@ -194,11 +192,9 @@ class Descent(Panel):
         self._f_expr = self._f_floats = None
         self.quadratic = False
         if self.symbolic:
-            syms = [v.symbol for v in self.vars]
-            rest = [v.symbol for v in self._others]
-            self._f_expr = sympy.sympify(self.root.expr)
-            self._f_floats = lambdify_floats([*syms, *rest], [self._f_expr])
-            self.quadratic = is_quadratic(self._f_expr, syms)
+            self._f_expr, self._f_floats, self.quadratic = closed_form(
+                self.root, self.vars, self._others
+            )
         self.second_note = ""  # what was left out (nothing: the Hessian is numeric)
         try:
             self.H0 = self._second.hessian()

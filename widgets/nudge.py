@@ -20,12 +20,11 @@ import math
 import re
 
 import ipywidgets as W
-import sympy
 
 from engine import BudgetError, DomainError, Value, topo_order
 from engine.names import name_graph
 from explorer import check, draw
-from explorer._common import count_ops_at_most, name_of
+from explorer._common import count_ops_at_most, latex, name_of
 from explorer.readable import readable
 from explorer.render import layout_budget
 from explorer.taylor import taylor, taylor_start
@@ -253,7 +252,7 @@ class Nudge(Panel):
             return
         self._typeset = True
         simplified = self.simplify.value == "simplified"
-        top = sympy.latex(self.root.symbol) if self.root.label else "f"
+        top = latex(self.root.symbol) if self.root.label else "f"
         for n, v in zip(self.names, self.vars):
             text = r"\text{(too long to typeset here: see explorer.formulas)}"
             for view in ("grad_expr", "chain_expr"):
@@ -262,11 +261,11 @@ class Nudge(Panel):
                     note = None
                     if simplified and view == "grad_expr":
                         e, note = readable(e)
-                    text = sympy.latex(e)
+                    text = latex(e)
                     if note:
                         text += rf"\quad\text{{({note})}}"
                     break
-            var = sympy.latex(v.symbol)
+            var = latex(v.symbol)
             self.formulas[n].value = f"$\\dfrac{{\\partial {top}}}{{\\partial {var}}} = {text}$"
 
     def _retypeset(self, change=None):

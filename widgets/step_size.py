@@ -31,11 +31,11 @@ import sys
 
 import ipywidgets as W
 import numpy as np
-import sympy
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from engine import DomainError, second_and_third, vary
 from engine.evaluate import precise
+from explorer._common import latex
 from explorer.theory import error_models, model_error, optimal_h, step_size_theory
 from widgets._common import Panel, error_html, figure, image, num, png
 from widgets._target import lecture_f, point, resolve
@@ -176,12 +176,12 @@ class StepSize(Panel):
         self.models = error_models(self.fx, self.d2, self.d3)
         self.h_star = {k: optimal_h(m) for k, m in self.models.items()}
         f, x = _latex(self.root), _latex(self.var)
-        formula = sympy.latex(self.root.expr)
+        formula = latex(self.root.expr)
         shown = f", ${f} = {formula}$" if len(formula) <= MAX_LATEX else ""
         self.title.value = (
             f"Step size for $\\partial {f} / \\partial {x}$ at ${x} = {num(self.x0)}${shown}"
         )
-        derivative = sympy.latex(self.var.grad_expr)
+        derivative = latex(self.var.grad_expr)
         derivative = f"{derivative} = " if len(derivative) <= MAX_LATEX else ""
         self.exact_label.value = (
             f"closed form: $\\partial {f} / \\partial {x} = {derivative}{num(self.exact, 17)}$; "
@@ -355,7 +355,7 @@ def _best(errors, width=7):
 
 def _latex(v):
     """A node's name in LaTeX: its label's symbol, else f for the output, x for a variable."""
-    return sympy.latex(v.symbol) if v.label else ("x" if v.is_variable else "f")
+    return latex(v.symbol) if v.label else ("x" if v.is_variable else "f")
 
 
 def step_size(target=lecture_f, var=None, *, x=None, h=1e-3):
