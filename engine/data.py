@@ -43,6 +43,18 @@ def lecture_example1():
     return dict(a=a, b=b, c=c, e=e, d=d, f=f, L=L)
 
 
+def lecture_used_twice():
+    """the lecture's chapter 8: f = (a*b) * (a + b), each of a and b feeding two nodes."""
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    d = a * b
+    d.label = "d"
+    e = a + b
+    e.label = "e"
+    f = d * e
+    f.label = "f"
+    return dict(a=a, b=b, d=d, e=e, f=f)
+
+
 # The lecture's dataset (chapter 12): four inputs of three features, targets +-1.
 LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 LECTURE_YS = [1.0, -1.0, -1.0, 1.0]

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from engine import Value, topo_order
+from engine.data import lecture_used_twice
 from explorer import check, inject_bug, lecture_neuron
 
 
@@ -67,13 +68,8 @@ def test_a_node_used_twice_with_assignment_keeps_one_contribution():
 
 
 def test_chapter_8_bug_gives_the_lectures_wrong_numbers():
-    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
-    d = a * b
-    d.label = "d"
-    e = a + b
-    e.label = "e"
-    f = d * e
-    f.label = "f"
+    g = lecture_used_twice()
+    a, b, f = g["a"], g["b"], g["f"]
     with inject_bug("all", "assign-not-accumulate"):
         f.backward()
     assert (a.grad, b.grad) == (3.0, -2.0)  # the lecture's chapter 8: the bug gives 3 and -2

@@ -118,6 +118,16 @@ def test_the_moons_demo_defaults_to_the_compiled_graph():
     assert "after 100 steps" in p.status.value
 
 
+def _stop_after_three_steps(p):
+    """Start a run in the background, stop it once three losses are in, and wait."""
+    p.start()
+    deadline = time.monotonic() + 30
+    while len(p.losses) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.stop()
+    p.wait(30)
+
+
 def test_stop_ends_a_background_run_and_the_status_keeps_up(monkeypatch):
     T = sys.modules["widgets.training"]
 
@@ -125,12 +135,7 @@ def test_stop_ends_a_background_run_and_the_status_keeps_up(monkeypatch):
     p = training("moons", n_samples=30, hidden=(8,), steps=500, graph="micrograd")
     seen = []
     p.status.observe(lambda c: seen.append(c["new"]), names="value")
-    p.start()
-    deadline = time.monotonic() + 30
-    while len(p.losses) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    p.stop()
-    p.wait(30)
+    _stop_after_three_steps(p)
     assert not p.running and not p.run_button.disabled and p.stop_button.disabled
     assert 3 <= len(p.losses) < 500 and "(stopped)" in p.timing.value
     running = [t for t in seen if t.startswith("running")]
@@ -145,12 +150,7 @@ def test_after_stop_the_status_says_so_before_the_last_picture():
     events = []
     p.status.observe(lambda c: events.append(c["new"]), names="value")
     p.plot.observe(lambda c: events.append("picture"), names="value")
-    p.start()
-    deadline = time.monotonic() + 30
-    while len(p.losses) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    p.stop()
-    p.wait(30)
+    _stop_after_three_steps(p)
     last_picture = len(events) - 1 - events[::-1].index("picture")
     before = [e for e in events[:last_picture] if e != "picture"]
     assert before and before[-1].startswith(f"after {len(p.losses)} steps"), events[-4:]
