@@ -278,7 +278,8 @@ class Tape:
             return out
         # an output computed through an inf or nan may be finite and wrong (2^-inf = 0
         # where 2^x / (2^x0 + 2^x) is 1): every such output again, precisely
-        redo = [k for k, i in enumerate(self.outputs) if self._tainted(vals)[i]]
+        tainted = self._tainted(vals)
+        redo = [k for k, i in enumerate(self.outputs) if tainted[i]]
         return precisely(self.exprs, self.symbols, values, out, redo)
 
     def _tainted(self, vals):
