@@ -291,6 +291,17 @@ def test_a_tape_keeps_nan_where_the_value_is_undefined():
     assert got == [pytest.approx(float(mpmath.exp(-800)), abs=0)]
 
 
+def test_a_finite_output_computed_through_an_overflow_is_evaluated_again():
+    """2^(x - log2(2^x0 + 2^x)) is 1 at x = 3e36, but in floats 2^x is inf and the
+    output a finite, wrong 0: an output an inf reached is evaluated again, and past
+    30 digits (the difference of huge terms needs more to leave the remainder)."""
+    from engine.evaluate import Tape
+
+    x0, x = sympy.symbols("x0 x", real=True)
+    e = 2 ** (x - sympy.log(2**x0 + 2**x) / sympy.log(2))
+    assert Tape([e, x0 + 1], [x0, x])([0.0, 3.0852285560925316e36]) == [1.0, 1.0]
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(programs)
 def test_the_short_paths_equal_the_rules_own(program):
