@@ -13,7 +13,9 @@ follow for a page served to a class from one machine:
   page view gets a short page saying the room is full (503), not a kernel. Kernels
   are culled: one with no page connected (the tab closed or reloaded) goes after
   ``cull_seconds`` without activity (Jupyter's kernel manager culler), one whose
-  page is open but untouched for ``idle_minutes`` goes too (an abandoned tab).
+  page is open but untouched for ``idle_minutes`` goes too (an abandoned tab); the
+  page then says its session ended and offers a reload (the template
+  ``voila/templates/explorer`` asks the server about its kernel).
 
 Everything is checked in ``Room.find_handler``, before Tornado picks a handler.
 """
@@ -104,7 +106,8 @@ class RoomVoila(Voila):
         self.app = Room(port=self.port, max_kernels=self.max_kernels, **settings)
         self.app.settings.update(self.tornado_settings)
         self.app.add_handlers(".*$", self.init_handlers())
-        self._idle = PeriodicCallback(self.cull_open_idle, 30_000)
+        every = min(30.0, max(1.0, 60 * self.idle_minutes / 4))  # s: a quarter of the limit
+        self._idle = PeriodicCallback(self.cull_open_idle, 1000 * every)
         self._idle.start()
         self.listen()
 

@@ -5,7 +5,8 @@ types ``sin(x)*y``, drags the x slider with the mouse, and reads the page: the v
 both gradients and both verdicts change and are the engine's numbers for the new x,
 and nothing in the page is wider than its 1000 px window. Then it types ``sin(`` and
 sees the parser's one-line message. All along, nothing may be written to the
-console as an error and no request may leave 127.0.0.1 (the page runs offline).
+console as an error or a warning (the pinned Voila and widget manager agree on
+JupyterLab's version) and no request may leave 127.0.0.1 (the page runs offline).
 With $SCREENSHOTS set it photographs the page in both themes.
 """
 
@@ -69,7 +70,10 @@ class Voila:
 def watch(page, base):
     """Console errors, page errors and requests to anywhere but the server."""
     problems = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on(
+        "console",
+        lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"),
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
     def request(r):

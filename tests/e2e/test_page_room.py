@@ -137,3 +137,32 @@ def test_kernels_of_closed_pages_are_shut_down(tmp_path, browser):
             if not page.is_closed():
                 page.close()
         server.stop()
+
+
+def test_an_open_page_left_idle_frees_its_kernel_and_says_so(tmp_path, browser):
+    """A tab left open and untouched past --idle-minutes (0.1 here: 6 s) loses its
+    kernel though its page is still connected, and the page says so with a Reload
+    button, which brings a working page (and a new kernel) back."""
+    server = Voila(str(tmp_path), idle_minutes=0.1, cull_seconds=60)
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server.url)
+        page.locator(".ade-expression input").wait_for()
+        assert len(kernels(server)) == 1
+        notice = page.locator("#ade-session-ended")
+        assert notice.count() == 0 or not notice.is_visible()
+        assert wait_for(lambda: not kernels(server), 40), "an idle page kept its kernel"
+        notice.wait_for(state="visible", timeout=40_000)  # the page asks every 15 s
+        assert "session has ended" in notice.inner_text()
+        notice.get_by_role("button", name="Reload").click()
+        page.locator(".ade-expression input").wait_for()
+        assert len(kernels(server)) == 1
+        assert not notice.is_visible()
+        box = page.locator(".ade-expression input")
+        box.fill("x*y")
+        box.press("Enter")
+        page.locator(".ade-row-y .ade-verdict").wait_for()
+    finally:
+        page.close()
+        server.stop()
