@@ -25,8 +25,9 @@ import contextlib
 import math
 
 from engine.graph import inputs_of, seed, topo_order
+from engine.local import STEP_HOOK
 from engine.rules import BUILTIN, NUM, RULES
-from engine.value import _STEP_HOOK, Constant, Value, _check_finite, _Custom, _lift, make
+from engine.value import Constant, Value, _check_finite, _Custom, _lift, make
 
 _ADD, _MUL = RULES["+"], RULES["*"]
 _new = object.__new__
@@ -112,7 +113,7 @@ def _sweep(nodes):
 def backward(self):
     """``Value.backward`` with the per-node step inline (see the module)."""
     order = topo_order(self)
-    if _STEP_HOOK[0] is None:
+    if STEP_HOOK[0] is None:
         _sweep(seed(self, order))
     else:
         for v in seed(self, order):

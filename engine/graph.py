@@ -19,7 +19,8 @@ import math
 import operator
 import weakref
 
-from engine.rules import NUM, DomainError
+from engine.local import apply
+from engine.rules import DomainError
 
 # Bumped whenever a label changes, so that memoized symbols and expressions,
 # which are named after labels, are rebuilt instead of going stale.
@@ -185,54 +186,6 @@ def backward_root(v):
     """The output of the last ``backward()`` that reached v, or None."""
     ref = getattr(v, "_root", None)
     return ref() if ref is not None else None
-
-
-def rule_args(v):
-    """What v's rule is applied to: its inputs' data, then ``k`` for ``x ** k``."""
-    a, b = v._a, v._b
-    if b is None:
-        xs = [] if a is None else [a.data]
-    elif b is MANY:
-        xs = [c.data for c in a]
-    else:
-        xs = [a.data, b.data]
-    if v._k is not None:
-        xs.append(v._k)
-    return xs
-
-
-def apply(rule, children, k=None):
-    """A rule's forward on the children's data; a domain error names the inputs."""
-    xs = [c.data for c in children]
-    if k is not None:
-        xs.append(k)
-    if rule.check is not None and (why := rule.check(*xs)):
-        domain_error(why, children)
-    try:
-        out = rule.forward(NUM, *xs)
-    except OverflowError:
-        domain_error(f"overflow: {rule.name} of {xs} is beyond a float", children)
-    except (ValueError, ZeroDivisionError) as e:
-        domain_error(f"{rule.name} is undefined at {xs} ({e})", children)
-    if type(out) is not float:  # Python's float ** gives a complex for (-8) ** 0.5
-        if isinstance(out, int):
-            return float(out)
-        domain_error(f"{rule.name} is undefined at {xs}", children)
-    if out - out != 0.0:  # inf or nan: never passed on silently
-        _not_finite(rule, children, xs, out)
-    return out
-
-
-def _not_finite(rule, children, xs, out):
-    bad = [c for c in children if c.data - c.data != 0.0]
-    if bad:
-        domain_error(f"{rule.name} got a non-finite input {bad[0].data}", children)
-    domain_error(f"overflow: {rule.name} of {xs} is {out}, beyond a float", children)
-
-
-def domain_error(why, children):
-    labels = ", ".join(repr(c.label) if c.label else "(unlabelled)" for c in children)
-    raise DomainError(f"{why} (input {labels})")
 
 
 def recompute(nodes):

@@ -30,24 +30,16 @@ per rule with a ``function`` name. The symbolic side (``symbol``, ``expr``,
 on demand; the numeric path never touches SymPy.
 """
 
-import contextlib
 import math
 import numbers
 import operator
 
-from engine.graph import (
-    EPOCH,
-    apply,
-    backward_root,
-    domain_error,
-    inputs_of,
-    recompute,
-    rule_args,
-    seed,
-    set_inputs,
-)
+from engine import local
+from engine.graph import EPOCH, backward_root, inputs_of, recompute, seed, set_inputs
 from engine.graph import topo_order as topo_order
-from engine.rules import NUM, RULES, DomainError
+from engine.local import STEP_HOOK, apply, domain_error
+from engine.local import backward_step as backward_step
+from engine.rules import RULES, DomainError
 
 _ADD, _MUL, _POWK, _POW = RULES["+"], RULES["*"], RULES["**k"], RULES["**"]
 _MOD = RULES["mod"]
@@ -131,40 +123,8 @@ def _check_finite(order):
                 raise DomainError(f"overflow: the gradient of node {name} is {v.grad}")
 
 
-def _finite_for_constants(inputs, ds):
-    """The partials, a constant input's non-finite one set to 0 (a constant takes no
-    gradient: d/da a^x at a constant base 0); None if any other one is not finite."""
-    if len(ds) != len(inputs):
-        return None
-    out = []
-    for c, d in zip(inputs, ds):
-        if d - d != 0.0:
-            if not c.is_constant:
-                return None
-            d = 0.0
-        out.append(d)
-    return tuple(out)
-
-
 _new = object.__new__
 _GRAD = operator.attrgetter("grad")
-_STEP_HOOK = [None]  # a teaching step in place of the rule table's (backward_step)
-
-
-@contextlib.contextmanager
-def backward_step(step):
-    """Within the block, ``backward()`` (and ``v._backward()``) applies ``step(v)`` at
-    each node instead of the rule table's step: the explicit hook through which
-    ``explorer.inject_bug`` teaches the lecture's backward bugs. Blocks nest; on
-    leaving one, however it is left, the step before it is back."""
-    if not callable(step):
-        raise TypeError(f"backward_step: expected a function step(node), got {step!r}")
-    saved = _STEP_HOOK[0]
-    _STEP_HOOK[0] = step
-    try:
-        yield
-    finally:
-        _STEP_HOOK[0] = saved
 
 
 class Value:
@@ -231,51 +191,11 @@ class Value:
         """The rule-table entry that made this node (None for a leaf or a custom op)."""
         return self._rule
 
-    def local_grads(self):
-        """d self/d input for each input, at the inputs' current data."""
-        if self._a is None:
-            return ()
-        if self._rule is None:
-            raise TypeError(f"the op {self._op!r} was made without a rule: no local partials")
-        xs = rule_args(self)
-        try:
-            ds = tuple(map(float, self._rule.partials(NUM, self.data, *xs)))
-            pole = False
-        except ZeroDivisionError:
-            ds, pole = (), True
-        except OverflowError:
-            ds, pole = (math.inf,), False
-        # raised here, not in the except clauses: the float error adds nothing
-        if pole:
-            domain_error(f"no derivative of {self._op} at {xs[: len(self._prev)]}", self._prev)
-        if any(d - d != 0.0 for d in ds):  # inf or nan: fatal unless only a constant's
-            ds = _finite_for_constants(self._prev, ds)  # (0 ** x: the base takes none)
-        if ds is None:
-            domain_error(
-                f"overflow: the derivative of {self._op} at {xs[: len(self._prev)]} "
-                "is beyond a float",
-                self._prev,
-            )
-        return ds
-
-    def kink_value(self):
-        """0 exactly where this node's rule has a kink (relu and abs at 0, maximum at a
-        tie), its sign telling the sides apart; None if the rule has no kink."""
-        return self._switch(self._rule and self._rule.kink)
-
-    def pole_value(self):
-        """0 exactly at a pole or domain edge of this node's rule (1/x at 0, log at 0,
-        tan where cos x = 0), its sign telling the sides apart; None if it has none."""
-        return self._switch(self._rule and self._rule.pole)
-
-    def linear_scale(self):
-        """How far this node's first input may move before the node stops looking
-        straight (the rule's ``scale``: 1 for sin and exp, |x| for log), or a tuple,
-        one per input (hypot near its origin), or None."""
-        return self._switch(self._rule and self._rule.scale)
-
-    def _switch(self, fn):
-        return fn(*rule_args(self)) if fn else None
+    # what the node's rule says at its inputs' data (engine.local)
+    local_grads = local.local_grads  # d self/d input for each input
+    kink_value = local.kink_value  # 0 at a kink of the rule (relu at 0), else its side
+    pole_value = local.pole_value  # 0 at a pole or domain edge (log at 0), else its side
+    linear_scale = local.linear_scale  # how far the input may move and look straight
 
     @property
     def backward_root(self):
@@ -366,8 +286,8 @@ class Value:
         input's grad (nothing for a leaf). ``backward()`` is this, node by node, in
         reverse topological order; no closure is stored, so no reference cycle.
         Inside ``backward_step(step)``, ``step(self)`` instead."""
-        if _STEP_HOOK[0] is not None:
-            return _STEP_HOOK[0](self)
+        if STEP_HOOK[0] is not None:
+            return STEP_HOOK[0](self)
         for child, partial in zip(self._prev, self.local_grads()):
             child.grad += partial * self.grad
 

@@ -39,7 +39,8 @@ import math
 import numpy as np
 
 from engine import RULES, DomainError
-from engine.graph import inputs_of, rule_args
+from engine.graph import inputs_of
+from engine.local import rule_args
 from engine.namespace import HELPERS, NAMESPACE
 from explorer.difference import EPS, Difference, settle
 

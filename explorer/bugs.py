@@ -31,7 +31,7 @@ or ``"all"`` (the lecture's ``=`` bug was in every op).
 import contextlib
 
 from engine import RULES, DomainError
-from engine.graph import rule_args
+from engine.local import rule_args
 from engine.rules import NUM
 from engine.value import backward_step
 

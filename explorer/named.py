@@ -25,7 +25,7 @@ nodes, takes well under a second.
 import sympy
 
 from engine import exact, local_partials
-from engine.graph import rule_args
+from engine.local import rule_args
 from engine.rules import SYM
 from explorer._common import count_ops_at_most, name_of
 

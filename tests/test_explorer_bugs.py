@@ -105,14 +105,14 @@ def test_flagged_is_exactly_where_the_gradient_changed(op, kind):
 
 
 def test_backward_is_restored_even_after_an_exception():
-    from engine.value import _STEP_HOOK
+    from engine.local import STEP_HOOK
 
     original = Value.__dict__["_backward"]  # nothing is monkeypatched: the hook is explicit
     with pytest.raises(ZeroDivisionError):
         with inject_bug("tanh", "tanh-precedence"):
-            assert _STEP_HOOK[0] is not None and Value.__dict__["_backward"] is original
+            assert STEP_HOOK[0] is not None and Value.__dict__["_backward"] is original
             raise ZeroDivisionError("inside the block")
-    assert _STEP_HOOK[0] is None
+    assert STEP_HOOK[0] is None
     o = neuron_times_c()
     o.backward()
     assert check(o, nodes="all").ok

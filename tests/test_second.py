@@ -27,7 +27,7 @@ from engine import (
     topo_order,
     vary,
 )
-from engine.graph import rule_args
+from engine.local import rule_args
 from engine.rules import BUILTIN
 from engine.symbolic import diff
 
