@@ -19,7 +19,8 @@ Three kinds of node:
   with the user's backward and no rule: see ``Value.__new__``.)
 
 This module is the *reference* definition, as plain as micrograd's: one way to make
-a node from a rule (``make``), and ``backward()`` as the loop the lecture writes.
+a node from a rule (``make``), and ``backward()`` as the loop the lecture writes. What
+a node's rule says at its inputs (its partials, kinks and poles) is ``engine.local``.
 ``engine.fast`` puts measured fast paths in place of a few of these methods when
 ``engine`` is imported (building ``+``, ``*`` and one-input nodes, and the sweep);
 ``tests/test_fast.py`` holds them equal to this reference on random graphs, bit for bit.
