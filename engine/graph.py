@@ -1,4 +1,4 @@
-"""Walking a graph: its order, evaluating a node from its rule, and varying inputs.
+"""Walking a graph: its order, the start of backward(), recomputing, and varying inputs.
 
 The one copy of each loop every other module uses: ``topo_order`` (inputs before
 the nodes made from them), ``seed`` and ``backward_order`` (the start and the order
