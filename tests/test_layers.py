@@ -41,8 +41,8 @@ def test_architecture_lists_every_engine_file_once():
     text = (ROOT / "docs" / "architecture.md").read_text()
     table = text.split("<!-- engine files -->")[1].split("<!-- /engine files -->")[0]
     listed = []
-    for row in table.splitlines()[2:]:
-        first = row.split("|")[1] if row.startswith("|") else ""
-        listed += [name.strip(" `") for name in first.split(",") if name.strip()]
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            listed += [name.strip(" `") for name in row.split("|")[1].split(",")]
     files = sorted(p.name for p in (ROOT / "engine").glob("*.py"))
     assert sorted(listed) == files
