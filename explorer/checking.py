@@ -37,79 +37,29 @@ h = 1e-5 is about 1e-11 to 1e-10). Bands (CS231n's): <= 1e-7 good, <= 1e-4 ok,
 <= 1e-2 doubtful, worse (or nan) wrong.
 
 What is symbolic and slow (the gradients' closed forms, the oracle's
-``sympy.diff``) is done once per root and kept as compiled tapes, so a second
-check of the same graph after its leaves moved takes milliseconds. On a graph
-too large for SymPy or for finite differences, the report says which columns
-it skipped and why (``report.skipped``), decided by sizes, never by waiting: the
-closed forms by the work the engine's sweep does on the graph
-(``closed_form_work``), the oracle by the expression's size as a tree.
+``sympy.diff``) is ``explorer.closed_columns``: done once per root and kept as
+compiled tapes, so a second check of the same graph after its leaves moved takes
+milliseconds. On a graph too large for SymPy or for finite differences, the report
+says which columns it skipped and why (``report.skipped``), decided by sizes, never
+by waiting.
 """
 
 import math
 import random
-import weakref
 
-import sympy
-
-import engine
 from engine import DomainError
-from engine.evaluate import compile_exprs
 from engine.graph import PASSES, passes
-from explorer import verdicts
-from explorer._common import (
-    MAX_CHAIN,
-    MAX_CLOSED_WORK,
-    MAX_ORACLE_DEPTH,
-    MAX_SYMBOLIC,
-    backward_root,
-    closed_form_why,
-    depth,
-    graph,
-    name_of,
-    require_backward,
-    symbolic_budget,
-    tree_sizes,
-)
+from explorer import closed_columns, verdicts
+from explorer._common import MAX_SYMBOLIC, backward_root, graph, name_of, require_backward
 from explorer.batched import differences
 from explorer.report import AGREE, BANDS_OK, CheckReport, CheckRow, Direction, verdict
 from explorer.target import resolve_with_grads
 
-MAX_ORACLE_WORK = 20_000  # expression size x nodes: sympy.diff's cost, about 1 s at the limit
 # node evaluations for the finite differences (a batched pass over n nodes at c points
 # counts n c): micrograd's moons loss, 537 variables, takes about 150 million
 MAX_FD_WORK = 1_000_000_000
 FLOOR_EXACT = 1e-8
 EPS = 2.0**-52
-
-_PLANS = weakref.WeakKeyDictionary()  # root -> _Plan; a plan holds no node, so no leak
-
-
-class _Plan:
-    """What check() keeps per root: the compiled closed forms and oracle derivatives
-    (by position in the topological order) and the expression's size."""
-
-    def __init__(self, key, order, too_big, closed_why):
-        self.key, self.too_big, self.closed_why = key, too_big, closed_why
-        self.tree, self.depth = tree_sizes(order)[order[-1]], depth(order)
-        self.closed, self.oracle = {}, {}  # index -> (compiled fn, output position)
-
-
-def _plan(root, order, variables, max_symbolic):
-    key = (len(order), tuple(v.label for v in variables), max_symbolic)
-    plan = _PLANS.get(root)
-    if plan is None or plan.key != key:
-        # max_symbolic= raises both size limits alike (the chain's is 12.5x the tree's)
-        too_big = symbolic_budget(order, max_symbolic, MAX_CHAIN * max_symbolic // MAX_SYMBOLIC)
-        plan = _PLANS[root] = _Plan(key, order, too_big, _closed_why(order, max_symbolic))
-    return plan
-
-
-def _closed_why(order, max_symbolic):
-    """Why the closed forms would take too long here, or None: decided by the work
-    the engine's sweep and expansion do on this graph (``closed_form_work``), not by
-    the size of the expression written out as a tree, which for a network's loss is
-    thousands of times larger than what is built."""
-    return closed_form_why(order, MAX_CLOSED_WORK * max_symbolic // MAX_SYMBOLIC)
 
 
 def _targets(nodes, order, index):
@@ -126,87 +76,6 @@ def _targets(nodes, order, index):
         if v not in out:
             out.append(v)
     return out
-
-
-def _oracle_expr(order, index, v):
-    """d root/d v by sympy.diff: v becomes a fresh symbol z in root's expression
-    (the rule table's forward, run symbolically), and z is put back as v's expr."""
-    if v.is_variable:
-        return engine.oracle(order[-1], v)
-    z = sympy.Dummy("z", real=True)
-    return sympy.diff(engine.expr_with(order[-1], {v: z}), z).xreplace({z: v.expr})
-
-
-def _compile(table, wanted, make_exprs, symbols):
-    missing = [i for i in wanted if i not in table]
-    if missing:
-        fn = compile_exprs(make_exprs(missing), symbols)
-        for pos, i in enumerate(missing):
-            table[i] = (fn, pos)
-
-
-def _evaluate(table, wanted, values):
-    results, out = {}, {}
-    for i in wanted:
-        fn, pos = table[i]
-        if id(fn) not in results:
-            results[id(fn)] = fn(values)
-        out[i] = results[id(fn)][pos]
-    return out
-
-
-def _symbolic(root, order, index, plan, targets, variables, skipped, limits):
-    """The closed-form and oracle columns: {index: value}, each, or skipped with a reason."""
-    closed, oracle = {}, {}
-    wanted = [index[v] for v in targets]
-    if plan.closed_why:
-        why = f"{plan.closed_why}; pass max_symbolic= to try anyway"
-        skipped["closed_form"] = skipped["oracle"] = why
-        return closed, oracle
-    values = [v.data for v in variables]
-    try:
-        symbols = [v.symbol for v in variables]
-        _compile(plan.closed, wanted, lambda ix: [order[i].grad_expr for i in ix], symbols)
-        closed = _evaluate(plan.closed, wanted, values)
-    # Two nodes named alike, an expression too deep for SymPy's printers...: the
-    # report says why these columns are missing instead of failing the whole check.
-    except Exception as e:
-        skipped["closed_form"] = skipped["oracle"] = _why(e)
-        return closed, oracle
-    todo = [i for i in wanted if i not in plan.oracle]
-    if todo and plan.too_big:  # sympy.diff works on the expression written out as a tree
-        skipped["oracle"] = f"{plan.too_big}; pass max_symbolic= to try anyway"
-        return closed, oracle
-    if todo and plan.depth > MAX_ORACLE_DEPTH:
-        skipped["oracle"] = (
-            f"the expression is nested {plan.depth} operations deep (limit "
-            f"{MAX_ORACLE_DEPTH}): sympy.diff would take too long"
-        )
-        return closed, oracle
-    work = plan.tree * len(todo)
-    if work > limits["max_oracle_work"]:
-        skipped["oracle"] = (
-            f"sympy.diff of a {plan.tree:,}-operation expression for {len(todo)} nodes "
-            f"would take too long (work {work:,}, limit {limits['max_oracle_work']:,}): "
-            "check fewer nodes (nodes=[...]) or pass max_oracle_work="
-        )
-        return closed, oracle
-    try:
-        _compile(
-            plan.oracle,
-            wanted,
-            lambda ix: [_oracle_expr(order, index, order[i]) for i in ix],
-            symbols,
-        )
-        oracle = _evaluate(plan.oracle, wanted, values)
-    except Exception as e:
-        skipped["oracle"] = _why(e)
-    return closed, oracle
-
-
-def _why(e):
-    msg = " ".join(str(e).split())
-    return msg if isinstance(e, ValueError) and msg else f"{type(e).__name__}: {msg}"
 
 
 def _finite_diffs(root, order, index, targets, h, skipped, notes, limits):
@@ -314,7 +183,7 @@ def check(
     h=1e-5,
     nodes="variables",
     max_symbolic=MAX_SYMBOLIC,
-    max_oracle_work=MAX_ORACLE_WORK,
+    max_oracle_work=closed_columns.MAX_ORACLE_WORK,
     max_fd_work=MAX_FD_WORK,
     **values,
 ):
@@ -342,11 +211,13 @@ def check(
     else:
         root.forward()  # evaluate everything at the leaves' current data
     variables = [v for v in order if v.is_variable]
-    plan = _plan(root, order, variables, max_symbolic)
+    plan = closed_columns.plan(root, order, variables, max_symbolic)
     limits = dict(
         max_symbolic=max_symbolic, max_oracle_work=max_oracle_work, max_fd_work=max_fd_work
     )
-    closed, oracle = _symbolic(root, order, index, plan, targets, variables, skipped, limits)
+    closed, oracle = closed_columns.columns(
+        root, order, index, plan, targets, variables, skipped, limits
+    )
     sizes = _gradient_sizes(order)
     fd, direction = (
         ({}, None)

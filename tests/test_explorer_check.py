@@ -144,7 +144,7 @@ def test_leaves_restored_when_an_evaluation_raises(monkeypatch):
 def test_a_second_check_reuses_the_closed_forms_and_follows_the_new_data(monkeypatch):
     """The symbolic work (closed forms, oracle, their tapes) is done once per root: a
     second check compiles nothing (how fast that is, bench_panels measures)."""
-    import explorer.checking
+    import explorer.closed_columns
 
     o = neuron()
     check(o)  # pays for the symbolic work once
@@ -152,7 +152,7 @@ def test_a_second_check_reuses_the_closed_forms_and_follows_the_new_data(monkeyp
     def no_compiling(*args, **kwargs):
         raise AssertionError("a second check compiled its closed forms again")
 
-    monkeypatch.setattr(explorer.checking, "compile_exprs", no_compiling)
+    monkeypatch.setattr(explorer.closed_columns, "compile_exprs", no_compiling)
     leaves = nodes_by_label(o)
     for x1 in (1.0, 0.5, -0.25, 1.5, 0.75):
         leaves["x1"].data = x1
