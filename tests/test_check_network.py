@@ -20,8 +20,9 @@ from engine.graph import passes
 from engine.nn import MLP
 from explorer import check, inject_bug, parse
 from explorer._common import closed_form_work, graph
-from explorer.batched import differences, vectorised
+from explorer.batched import differences
 from explorer.difference import difference
+from explorer.vecmath import vectorised
 
 
 def snapshot(root):
