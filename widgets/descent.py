@@ -48,6 +48,8 @@ class Descent(Panel):
     ``DescentModel``'s (``.model``), read through the panel.
     """
 
+    READ_THROUGH = NUMBERS
+
     def __init__(
         self, target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
         method="gradient",
@@ -136,11 +138,6 @@ class Descent(Panel):
             self.lr_text.value = f"{r:.4g}"
         finally:
             self._rate_echo = False
-
-    def __getattr__(self, name):
-        if name in NUMBERS and "model" in self.__dict__:
-            return getattr(self.model, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def update(self, change=None):
         ascent = self.direction.value == "ascent"

@@ -60,6 +60,8 @@ class StepSize(Panel):
     ``.curve_error`` (the measured absolute errors).
     """
 
+    READ_THROUGH = NUMBERS
+
     def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3):
         self.model = StepSizeModel(target, var, x=x, h=h)
         self.root, self.var = self.model.root, self.model.var
@@ -108,11 +110,6 @@ class StepSize(Panel):
         self.h.observe(self._on_h, names="value")
         self.view.observe(self._on_view, names="value")
         self._on_x()
-
-    def __getattr__(self, name):
-        if name in NUMBERS and "model" in self.__dict__:
-            return getattr(self.model, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _on_x(self, change=None):
         """A new point x (the model is made at the first); the view redrawn on it."""

@@ -57,6 +57,8 @@ class Training(Panel):
     the loss curve and boundary.
     """
 
+    MODEL, READ_THROUGH = "trainer", TRAINER
+
     def __init__(
         self, dataset="moons", *, hidden=None, n_samples=100, noise=0.1, seed=1337,
         lr=None, steps=None, grid=20, graph=None,
@@ -117,11 +119,6 @@ class Training(Panel):
         self.lr.observe(lambda _: self._show_rate(), names="value")
         self._show_rate()
         self._show()
-
-    def __getattr__(self, name):
-        if name in TRAINER and "trainer" in self.__dict__:
-            return getattr(self.trainer, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def reset(self):
         """A new network from the seed, on the chosen graph; the loss history starts again."""
