@@ -1,6 +1,7 @@
 """Gradient descent's mathematics, which the descent panel shows: the closed-form
-optimum, the rates from the Hessian, the four step rules, the exact line search, and
-the verdict on what happened.
+optimum, the rates from the Hessian, the four step rules (the exact line search's
+step: ``explorer.line_search``), and the verdict on what happened; ``DescentModel``
+holds them for one graph, the numbers the panel (``widgets.descent``) is a view of.
 
 **Rates.** On a quadratic f with Hessian H (positive definite, eigenvalues
 l_min <= ... <= l_max), a gradient step x <- x - r grad f multiplies the error's
@@ -27,14 +28,29 @@ import math
 import numpy as np
 import sympy
 
-from engine import DomainError, SecondOrder, vary
+from engine import DomainError, SecondOrder, Value, topo_order, vary
 from engine.evaluate import lambdify_floats
-from explorer.target import variables_of
+from explorer.line_search import LineSearch
+from explorer.target import lecture_f, resolve, variables_of
 
 METHODS = ("gradient", "momentum", "line search", "newton")
 BETA = 0.9  # momentum's share of the last step
-GOLDEN = (math.sqrt(5) - 1) / 2
 MAX_SOLVE = 4  # variables: polynomial systems in more of them can make solve crawl
+RATE_RANGE = (1e-5, 10.0)
+MAX_STEPS = 1000
+SYMBOLIC_NODES = 200  # past this many nodes, f's closed form is not built
+
+
+def check_args(lr, steps, method):
+    """A rate in ``RATE_RANGE``, 1 to ``MAX_STEPS`` steps, one of ``METHODS``, or a
+    ValueError naming the one that is not."""
+    lo, hi = RATE_RANGE
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lo <= lr <= hi:
+        raise ValueError(f"descent: lr must be a number from {lo:g} to {hi:g}, got {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"descent: steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
+    if method not in METHODS:
+        raise ValueError(f"descent: method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
 def rates(H, ascent=False):
@@ -66,172 +82,6 @@ def rates(H, ascent=False):
 def is_quadratic(f, syms):
     """f is a polynomial of degree <= 2 in syms: the rates are then exact."""
     return bool(f.is_polynomial(*syms)) and sympy.Poly(f, *syms).total_degree() <= 2
-
-
-class LineSearch:
-    """The exact step along a direction d: argmin over t > 0 of phi(t) = f(x + t d).
-
-    When phi is a polynomial in t (f a polynomial in the moving variables), SymPy
-    writes d phi/dt's coefficients in closed form, in x and d, once; each step
-    evaluates them and takes the real positive root (``numpy.roots``) with the
-    least phi: ``kind == "closed form"``. Otherwise a numeric 1-D minimisation:
-    the step is doubled until phi rises, then golden-section search on the bracket
-    (60 rounds, to about 1e-12 of it): ``kind == "numeric"``.
-    """
-
-    def __init__(self, f, syms, others, f_floats):
-        self.n, self.f_floats = len(syms), f_floats
-        if f is None:  # no closed form (a network's loss): the numeric search
-            self.kind, self.coeffs = "numeric", None
-            self.what = (
-                "exact line search, numeric: f(x + t d) evaluated by the graph itself, t "
-                "found by doubling then golden-section search"
-            )
-            return
-        t = sympy.Dummy("t", real=True)
-        ds = sympy.symbols(f"_d0:{len(syms)}", real=True)
-        self.kind, self.coeffs = "numeric", None
-        if f.is_polynomial(*syms):
-            phi = f.xreplace({s: s + t * d for s, d in zip(syms, ds)})
-            coeffs = sympy.Poly(sympy.expand(sympy.diff(phi, t)), t).all_coeffs()
-            self.coeffs = lambdify_floats([*syms, *ds, *others], coeffs)
-            self.kind = "closed form"
-        self.what = (
-            "exact line search, closed form: d/dt f(x + t d) is a polynomial in t whose "
-            "coefficients SymPy writes in x and d; its real roots are the candidates"
-            if self.kind == "closed form"
-            else "exact line search, numeric: f(x + t d) is not a polynomial in t, so t is "
-            "found by doubling then golden-section search"
-        )
-
-    @classmethod
-    def numeric(cls, n):
-        """The numeric search, for f given at each step (``step(..., f=...)``)."""
-        return cls(None, [None] * n, [], None)
-
-    def step(self, x, d, rest, sign, f=None):
-        """t > 0 minimising sign * f(x + t d) (sign -1: maximising), or None. ``f``:
-        ``f(*x, *rest) -> [value]`` in place of the closed form's float function."""
-        f_floats = self.f_floats if f is None else f
-
-        def phi(t):
-            try:
-                v = f_floats(*[a + t * b for a, b in zip(x, d)], *rest)[0]
-            except (ValueError, ZeroDivisionError, OverflowError):
-                return math.inf
-            return sign * v if math.isfinite(v) else math.inf
-
-        if self.kind == "closed form":
-            c = np.array(self.coeffs(*x, *d, *rest), dtype=float)
-            if not np.isfinite(c).all():
-                return None
-            f0 = phi(0.0)
-            scored = [(phi(t), t) for t in _real_roots(c) if t > 0]
-            best = min((p for p in scored if p[0] < f0), default=None)
-            return None if best is None else best[1]
-        return _golden(phi)
-
-
-def _real_roots(c):
-    """The real roots of the polynomial with coefficients c (highest first). A
-    leading coefficient that is rounding noise (1e-60 where d has a component of
-    1e-16) would throw ``numpy.roots`` far off, so the roots of the polynomial with
-    it dropped are candidates too; each is polished by Newton's method on the
-    whole polynomial."""
-    scale = np.abs(c).max()
-    if scale == 0:
-        return []
-    candidates = []
-    trimmed = c
-    while trimmed.size >= 2:
-        try:
-            candidates += _roots(trimmed.tolist())
-        except (ArithmeticError, ValueError):  # a formula's powers of a 1e-60 coefficient
-            candidates += _roots_numpy(trimmed)
-        if abs(trimmed[0]) > 1e-9 * scale:
-            break
-        trimmed = trimmed[1:]
-    coeffs, slopes = c.tolist(), np.polyder(c).tolist()
-    out = []
-    for t in candidates:
-        for _ in range(4):
-            slope = _horner(slopes, t)
-            if slope == 0:
-                break
-            t = t - _horner(coeffs, t) / slope
-        out.append(float(t))
-    return out
-
-
-def _roots(c):
-    """Approximate real roots of c[0] x^n + ... + c[n] (c[0] != 0): by formula up
-    to degree 3 (microseconds, where ``numpy.roots`` takes tens: a line search makes
-    one call per step), else ``numpy.roots``. Newton's method polishes them after."""
-    if len(c) == 2:
-        return [-c[1] / c[0]]
-    if len(c) == 3:
-        a, b, cc = c
-        disc = b * b - 4 * a * cc
-        if disc < 0:
-            return []
-        q = -(b + math.copysign(math.sqrt(disc), b)) / 2  # no cancellation
-        return [q / a, cc / q] if q != 0 else [0.0]
-    if len(c) == 4:
-        a, b, cc, d = c
-        shift = b / (3 * a)
-        p = (3 * a * cc - b * b) / (3 * a * a)
-        q = (2 * b**3 - 9 * a * b * cc + 27 * a * a * d) / (27 * a**3)
-        disc = (q / 2) ** 2 + (p / 3) ** 3
-        if disc > 0:  # one real root (Cardano)
-            s = math.sqrt(disc)
-            t = _cbrt(-q / 2 + s) + _cbrt(-q / 2 - s)
-            return [t - shift]
-        if p == 0:
-            return [-shift]
-        r = 2 * math.sqrt(-p / 3)  # three real roots (the trigonometric form)
-        arg = max(-1.0, min(1.0, 3 * q / (2 * p) * math.sqrt(-3 / p)))
-        phi = math.acos(arg) / 3
-        return [r * math.cos(phi - 2 * math.pi * k / 3) - shift for k in range(3)]
-    return _roots_numpy(c)
-
-
-def _roots_numpy(c):
-    return [r.real for r in np.roots(c) if abs(r.imag) <= 1e-6 * max(1, abs(r))]
-
-
-def _cbrt(x):
-    return math.copysign(abs(x) ** (1 / 3), x)
-
-
-def _horner(coeffs, t):
-    v = 0.0
-    for a in coeffs:
-        v = v * t + a
-    return v
-
-
-def _golden(phi):
-    """argmin of phi over t > 0 by doubling to a bracket, then golden sections."""
-    f0 = phi(0.0)
-    a, b = 0.0, 1e-8
-    fb = phi(b)
-    if not fb < f0:
-        return None
-    c, fc = 2 * b, phi(2 * b)
-    for _ in range(80):  # 1e-8 * 2^80 ~ 1e16: past that f falls without bound here
-        if fc >= fb:
-            break
-        a, b, fb, c, fc = b, c, fc, 2 * c, phi(2 * c)
-    else:
-        return None
-    lo, hi = a, c
-    for _ in range(60):
-        m1, m2 = hi - GOLDEN * (hi - lo), lo + GOLDEN * (hi - lo)
-        if phi(m1) <= phi(m2):
-            hi = m2
-        else:
-            lo = m1
-    return (lo + hi) / 2
 
 
 def verdict(traj, optimum, ascent, stopped):
@@ -403,3 +253,119 @@ def closed_form(root, variables, others):
     f = sympy.sympify(root.expr)
     floats = lambdify_floats([*syms, *[v.symbol for v in others]], [f])
     return f, floats, is_quadratic(f, syms)
+
+
+class DescentModel:
+    """Steps on ``root`` over ``variables`` from their current values: the numbers the
+    descent panel (``widgets.descent``) shows; a test calls it without a widget.
+
+    ``DescentModel(root, variables)`` for a graph, ``DescentModel("x**2 + 10*y**2",
+    start={"x": 1, "y": 1})`` for a text, ``DescentModel(f, start=3.0)`` for a
+    function. ``.names``, ``.start`` the variables' names and starting values;
+    ``.H0`` the Hessian at the start (numeric: ``engine.SecondOrder``; None where it
+    is undefined), ``.quadratic`` (f is a quadratic: the rates are exact),
+    ``.optima`` (``optima``). On a graph of at most ``SYMBOLIC_NODES`` nodes f's
+    closed form is built (``.symbolic``) for the line search, ``f_at`` and the optima.
+
+    ``update(lr, steps, ascent, method)`` runs: ``.trajectory`` (one dict per point,
+    see ``trajectory``), ``.stopped``, ``.optimum`` (the closed-form minimum, or
+    maximum for ascent, or None), ``.diverged`` and ``.verdict`` (``verdict``),
+    ``.critical_rate``, ``.best_rate`` and ``.rate_note`` (``rates`` of ``.H0``).
+    """
+
+    def __init__(self, target=lecture_f, variables=None, *, start=None):
+        self.root, self.vars, _ = resolve(
+            target, variables, 3.0 if start is None else start, "descent"
+        )
+        self.names = [v.label or f"x{i}" for i, v in enumerate(self.vars)]
+        if isinstance(target, Value) and start is not None:  # else the graph's own values
+            starts = start if isinstance(start, dict) else dict.fromkeys(self.names, start)
+            for n, v in zip(self.names, self.vars):
+                v.data = float(starts.get(n, v.data))
+        self.start = [v.data for v in self.vars]
+        self.root.forward()
+        self.fname = self.root.label or "f"
+        chosen = {id(v) for v in self.vars}
+        self._others = [v for v in variables_of(self.root) if id(v) not in chosen]
+        self._second = SecondOrder(self.root, self.vars, "descent")
+        self.nodes = len(topo_order(self.root))
+        self.symbolic = self.nodes <= SYMBOLIC_NODES
+        self.line = None  # the LineSearch, made when the line search is first run
+        self._f_expr = self._f_floats = None
+        self.quadratic = False
+        if self.symbolic:
+            self._f_expr, self._f_floats, self.quadratic = closed_form(
+                self.root, self.vars, self._others
+            )
+        try:
+            self.H0, self._no_h0 = self._second.hessian(), ""
+        except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
+            self.H0, self._no_h0 = None, str(e)
+        self.optima = optima(self.root, self.vars, self.symbolic)
+
+    def _hessian_at(self, x):
+        """The Hessian at x, where the graph's data is now (nan where it is undefined:
+        a prediction only)."""
+        try:
+            return self._second.hessian()
+        except DomainError:
+            return np.full((len(x), len(x)), np.nan)
+
+    def _curve_along(self, d):
+        """d^T H d at the graph's current data, by one Hessian-vector product (nan
+        where the second derivative is undefined)."""
+        try:
+            return self._second.along(d.tolist())
+        except DomainError:
+            return math.nan
+
+    def rates(self, ascent=False):
+        """``.critical_rate``, ``.best_rate`` and ``.rate_note`` from the Hessian at the
+        start (of -f for ascent); returns the first two."""
+        if self.H0 is None:
+            self.critical_rate = self.best_rate = None
+            self.rate_note = self._no_h0
+        else:
+            self.critical_rate, self.best_rate, why = rates(self.H0, ascent)
+            self.rate_note = why or (
+                "exact: f is quadratic"
+                if self.quadratic
+                else "a local estimate from the Hessian at the start (f is not quadratic)"
+            )
+        return self.critical_rate, self.best_rate
+
+    def run(self, lr, steps, ascent, method="gradient"):
+        """The trajectory of ``steps`` steps (``trajectory``) and why it stopped early;
+        leaves the graph as found (data and grads, however the run ends: Ctrl-C included)."""
+        check_args(lr, steps, method)
+        rest = [v.data for v in self._others]
+        if method == "line search" and self.line is None:
+            if self.symbolic:
+                syms = [v.symbol for v in self.vars]
+                self.line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
+                                       self._f_floats)  # fmt: skip
+            else:
+                self.line = LineSearch.numeric(len(self.vars))
+        return trajectory(
+            self.root, self.vars, self.start, lr, steps, method, ascent,
+            line=self.line, symbolic=self.symbolic, rest=rest,
+            hessian_at=self._hessian_at, curve_along=self._curve_along,
+        )  # fmt: skip
+
+    def update(self, lr, steps, ascent=False, method="gradient"):
+        """Run, and judge the run against the optimum (see the class docstring)."""
+        self.rates(ascent)
+        self.trajectory, self.stopped = self.run(lr, steps, ascent, method)
+        self.optimum = self.optima["max" if ascent else "min"]
+        self.diverged, self.verdict = verdict(self.trajectory, self.optimum, ascent, self.stopped)
+
+    def f_at(self, x):
+        """f at the chosen variables' values x (closed form on a small graph, else the
+        graph's own forward; nan outside its domain)."""
+        try:
+            if self._f_floats is not None:
+                return self._f_floats(*x, *[v.data for v in self._others])[0]
+            with vary(self.root, self.vars) as at:
+                return at(*x)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            return math.nan

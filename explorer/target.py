@@ -19,6 +19,17 @@ from engine.graph import variables_of
 from explorer.parsing import ParseError, names, parse
 
 
+def lecture_f(x):
+    """The lecture's first function, chapter 1: f(x) = 3x^2 - 4x + 5."""
+    return 3 * x**2 - 4 * x + 5
+
+
+def point(root):
+    """The graph's variables at their current data, for evaluating closed forms to
+    high precision (``engine.evaluate.precise`` takes each float's exact value)."""
+    return {v.symbol: v.data for v in variables_of(root)}
+
+
 def _starts(keys, start, default):
     if isinstance(start, dict):
         return {k: start.get(k, default) for k in keys}

@@ -7,6 +7,8 @@ with g and H the gradient and Hessian at x0 (the nudge panel shows both beside t
 actual output; on a quadratic the second order is exact).
 """
 
+from dataclasses import dataclass
+
 from engine import DomainError, hessian
 
 
@@ -29,3 +31,23 @@ def taylor(f0, g0, H0, dx):
         return first, None
     curve = sum(dx[i] * H0[i][j] * dx[j] for i in range(len(dx)) for j in range(len(dx)))
     return first, first + curve / 2
+
+
+@dataclass(frozen=True)
+class TaylorLine:
+    """f at the current point beside its predictions from the start: ``first`` and
+    ``second`` order (``second`` None, and ``why`` saying why, where the start has
+    no Hessian) and the ``actual`` value."""
+
+    first: float
+    second: float | None
+    actual: float
+    why: str = ""
+
+
+def taylor_line(start, x, actual):
+    """The ``TaylorLine`` at the point x, from ``start`` (``taylor_start``'s tuple)."""
+    f0, x0, g0, H0 = start
+    why = H0 if isinstance(H0, str) else ""
+    first, second = taylor(f0, g0, None if why else H0, [a - b for a, b in zip(x, x0)])
+    return TaylorLine(first, second, actual, why)

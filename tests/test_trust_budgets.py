@@ -415,7 +415,7 @@ def test_an_interrupted_descent_run_restores_grads_and_data(monkeypatch):
     panel = Descent(f, [x, y], lr=0.01, steps=5)
     assert (x.grad, y.grad, x.data) == (114.0, 9.0, 3.0)
     calls = [0]
-    real = panel._curve_along  # a Hessian-vector product at each step's point
+    real = panel.model._curve_along  # a Hessian-vector product at each step's point
 
     def interrupted(point):
         calls[0] += 1
@@ -423,7 +423,7 @@ def test_an_interrupted_descent_run_restores_grads_and_data(monkeypatch):
             raise KeyboardInterrupt
         return real(point)
 
-    monkeypatch.setattr(panel, "_curve_along", interrupted)
+    monkeypatch.setattr(panel.model, "_curve_along", interrupted)
     with pytest.raises(KeyboardInterrupt):
         panel.run(0.01, 10, False)
     assert (x.grad, y.grad, x.data, y.data) == (114.0, 9.0, 3.0, 2.0)

@@ -55,7 +55,7 @@ def test_descent_takes_a_networks_loss():
     # the line search, numeric: f falls at every step
     p.method.value = "line search"
     fs = [q["f"] for q in p.trajectory]
-    assert "numeric" in p._line.what and all(b < a for a, b in zip(fs, fs[1:]))
+    assert "numeric" in p.line.what and all(b < a for a, b in zip(fs, fs[1:]))
     assert p.plot.value[:4] == b"\x89PNG"  # f against the step number
     assert [v.data for v in params] == p.start  # the panel leaves the network as found
 

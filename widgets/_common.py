@@ -64,9 +64,22 @@ def style():
 
 class Panel:
     """Mixin: a panel displays as its root widget (``self.widget``), with the
-    stylesheet alongside and the class ``ade-panel`` that scopes it."""
+    stylesheet alongside and the class ``ade-panel`` that scopes it.
+
+    A panel over a model (``explorer``'s objects that hold the numbers) names the
+    attribute that holds it (``MODEL``) and the model's names it reads through
+    (``READ_THROUGH``): ``panel.exact`` is ``panel.model.exact``, for notebooks
+    and scripts that hold the panel."""
 
     widget: W.Widget
+    MODEL = "model"
+    READ_THROUGH = frozenset()
+
+    def __getattr__(self, name):  # only for names the instance does not hold itself
+        model = self.__dict__.get(self.MODEL)
+        if model is not None and name in self.READ_THROUGH:
+            return getattr(model, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _display_box(self):
         box = getattr(self, "_box", None)

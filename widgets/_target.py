@@ -7,13 +7,11 @@ fresh variables to get a graph. Either way it then works on that one graph with
 ``root.forward()``: it never rebuilds it.
 """
 
+from explorer.target import (
+    lecture_f,  # noqa: F401 (the panels' import)
+    variables_of,  # noqa: F401 (the panels' import)
+)
 from explorer.target import resolve as _resolve
-from explorer.target import variables_of  # noqa: F401 (the panels' import)
-
-
-def lecture_f(x):
-    """The lecture's first function, chapter 1: f(x) = 3x^2 - 4x + 5."""
-    return 3 * x**2 - 4 * x + 5
 
 
 def resolve(target, variables=None, start=None, what="the panel"):
@@ -21,9 +19,3 @@ def resolve(target, variables=None, start=None, what="the panel"):
     (``explorer.target.resolve``, the one resolver)."""
     root, chosen, _ = _resolve(target, variables, start, what)
     return root, chosen
-
-
-def point(root):
-    """The graph's variables at their current data, for evaluating closed forms to
-    high precision (``engine.evaluate.precise`` takes each float's exact value)."""
-    return {v.symbol: v.data for v in variables_of(root)}

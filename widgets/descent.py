@@ -1,65 +1,35 @@
 """The descent panel: steps of a chosen rule and size against the analytic optimum,
 with the theory of the rate from the Hessian.
 
-A gradient step moves every chosen variable by ``dx = -lr * grad`` (descent) or
-``+lr * grad`` (ascent, the lecture's chapter 5: ``x.data += 0.01 * x.grad``).
-To first order the output then changes by g . dx, to second order by
-g . dx + (1/2) dx^T H dx; the actual change differs from the first by the
-curvature. For f(x) = 3x^2 - 4x + 5 (f'' = 6) a step maps x - 2/3 to
-(1 - 6 lr)(x - 2/3): it converges for 0 < lr < 1/3 = 2/f'' (the critical rate)
-and lands on x* = 2/3 in one step at lr = 1/6 = 1/f''. In several variables the
-eigenvalues of the Hessian play f''s part: critical rate 2 / l_max, best fixed
-rate 2 / (l_max + l_min) (see ``widgets._descent_math``, which also holds the
-momentum, line-search and Newton steps).
-
-The optimum is solved for in closed form (``sympy.solve`` of grad f = 0, kept
-when its Hessian is definite the right way) when f is a polynomial in the
-chosen variables; other functions get no closed-form optimum.
-
-Each step's f and gradient are backprop's (``vary`` sets the point, ``backward()``
-the gradient); the Hessian and its products with a step are numeric
-(``engine.SecondOrder``: forward over reverse, no SymPy), so the panel takes a
-network's loss in any number of variables. Closed forms (f's formula for the
-pictures and the line search, the optimum) are used only on graphs of at most
-``SYMBOLIC_NODES`` nodes; on larger ones f is evaluated by the graph itself.
+A view over ``explorer.descent.DescentModel`` (the mathematics: the rates from the
+Hessian, the four step rules, the predictions, the closed-form optimum and the
+verdict, in ``explorer.descent``'s docstring; a test calls it without a widget). A
+gradient step moves every chosen variable by ``dx = -lr * grad`` (descent) or
+``+lr * grad`` (ascent, the lecture's chapter 5: ``x.data += 0.01 * x.grad``). For
+f(x) = 3x^2 - 4x + 5 (f'' = 6) it converges for 0 < lr < 1/3 = 2/f'' (the critical
+rate) and lands on x* = 2/3 in one step at lr = 1/6 = 1/f''; the panel marks both
+rates on a ruler under its rate slider, says what the chosen rate means, and shows
+each step's change predicted to first and second order beside the actual one, in a
+table and a picture (``widgets._descent_plot``).
 """
 
 import html
 import math
 
 import ipywidgets as W
-import numpy as np
 
-from engine import DomainError, SecondOrder, Value, topo_order, vary
-from explorer.descent import (
-    BETA,
-    METHODS,
-    LineSearch,
-    closed_form,
-    optima,
-    rates,
-    trajectory,
-    verdict,
-)
+from explorer.descent import BETA, MAX_STEPS, METHODS, RATE_RANGE, DescentModel, check_args
 from explorer.theory import rate_theory
 from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_plot import draw
-from widgets._target import lecture_f, resolve, variables_of
+from widgets._target import lecture_f
 
-RATE_RANGE = (1e-5, 10.0)
 RULER_INSET = 6  # px from the box's edge to the slider's track at either end (measured)
-MAX_STEPS = 1000
-SYMBOLIC_NODES = 200  # past this many nodes, f's closed form is not built
-
-
-def _check_args(lr, steps, method):
-    lo, hi = RATE_RANGE
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lo <= lr <= hi:
-        raise ValueError(f"descent: lr must be a number from {lo:g} to {hi:g}, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"descent: steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
-    if method not in METHODS:
-        raise ValueError(f"descent: method must be one of {', '.join(METHODS)}, got {method!r}")
+# the model's numbers and methods, read through the panel (notebooks and tests use them)
+NUMBERS = frozenset(
+    "root vars names start fname nodes symbolic quadratic H0 optima line critical_rate "
+    "best_rate rate_note trajectory stopped optimum diverged verdict run f_at".split()
+)
 
 
 class Descent(Panel):
@@ -74,25 +44,18 @@ class Descent(Panel):
     None, ``.diverged`` and ``.verdict`` what happened, ``.summary`` / ``.table``
     (HTML) and ``.plot`` (Image) show them. ``.critical_rate`` and ``.best_rate``
     (None where the Hessian at the start is not positive definite, ``.rate_note``
-    says why) come from the Hessian at the start.
+    says why) come from the Hessian at the start. All these numbers are the
+    ``DescentModel``'s (``.model``), read through the panel.
     """
+
+    READ_THROUGH = NUMBERS
 
     def __init__(
         self, target=lecture_f, variables=None, *, start=None, lr=0.1, steps=10, ascent=False,
         method="gradient",
     ):  # fmt: skip
-        _check_args(lr, steps, method)
-        self.root, self.vars = resolve(target, variables, 3.0 if start is None else start,
-                                       "descent")  # fmt: skip
-        self.names = [v.label or f"x{i}" for i, v in enumerate(self.vars)]
-        if isinstance(target, Value) and start is not None:  # else the graph's own values
-            starts = start if isinstance(start, dict) else dict.fromkeys(self.names, start)
-            for n, v in zip(self.names, self.vars):
-                v.data = float(starts.get(n, v.data))
-        self.start = [v.data for v in self.vars]
-        self.root.forward()
-        self.fname = self.root.label or "f"
-        self._compile()
+        check_args(lr, steps, method)
+        self.model = DescentModel(target, variables, start=start)
 
         # The rate's ruler is drawn under the slider's track, in the same box: the
         # slider has no label or readout of its own (they would take a width the
@@ -140,7 +103,6 @@ class Descent(Panel):
                 self.table,
             ]
         )
-        self.optima = optima(self.root, self.vars, self.symbolic)
         for w in (self.lr, self.steps, self.direction, self.method):
             w.observe(self.update, names="value")
         self.update()
@@ -177,90 +139,13 @@ class Descent(Panel):
         finally:
             self._rate_echo = False
 
-    # -- the closed forms, compiled once ---------------------------------------
-    def _compile(self):
-        """The numeric second order over the chosen variables, the rates at the start,
-        and, on a small graph, f as a float function of all the graph's variables
-        (the others held at their data)."""
-        leaves = variables_of(self.root)
-        chosen = {id(v) for v in self.vars}
-        self._others = [v for v in leaves if id(v) not in chosen]
-        self._second = SecondOrder(self.root, self.vars, "descent")
-        self.nodes = len(topo_order(self.root))
-        self.symbolic = self.nodes <= SYMBOLIC_NODES
-        self._line = None  # built when the line search is first chosen
-        self._f_expr = self._f_floats = None
-        self.quadratic = False
-        if self.symbolic:
-            self._f_expr, self._f_floats, self.quadratic = closed_form(
-                self.root, self.vars, self._others
-            )
-        self.second_note = ""  # what was left out (nothing: the Hessian is numeric)
-        try:
-            self.H0 = self._second.hessian()
-        except DomainError as e:  # sqrt's at 0, say: no curvature to read rates from
-            self.H0, self._no_h0 = None, str(e)
-
-    def _hessian_at(self, x):
-        """The Hessian at x, where the graph's data is now (nan where it is undefined:
-        a prediction only)."""
-        try:
-            return self._second.hessian()
-        except DomainError:
-            return np.full((len(x), len(x)), np.nan)
-
-    def _curve_along(self, d):
-        """d^T H d at the graph's current data, by one Hessian-vector product (nan
-        where the second derivative is undefined)."""
-        try:
-            return self._second.along(d.tolist())
-        except DomainError:
-            return math.nan
-
-    def _rates(self, ascent):
-        if self.H0 is None:
-            self.critical_rate = self.best_rate = None
-            self.rate_note = self._no_h0
-            return
-        self.critical_rate, self.best_rate, why = rates(self.H0, ascent)
-        how = (
-            "exact: f is quadratic"
-            if self.quadratic
-            else "a local estimate from the Hessian at the start (f is not quadratic)"
-        )
-        self.rate_note = why or how
-
-    # -- the numbers ---------------------------------------------------------
-    def run(self, lr, steps, ascent, method="gradient"):
-        """The trajectory of ``steps`` steps (``explorer.descent.trajectory``); leaves
-        the graph as found (data and grads, however the run ends: Ctrl-C included)."""
-        _check_args(lr, steps, method)
-        rest = [v.data for v in self._others]
-        if method == "line search" and self._line is None:
-            if self.symbolic:
-                syms = [v.symbol for v in self.vars]
-                self._line = LineSearch(self._f_expr, syms, [v.symbol for v in self._others],
-                                        self._f_floats)  # fmt: skip
-            else:
-                self._line = LineSearch.numeric(len(self.vars))
-        return trajectory(
-            self.root, self.vars, self.start, lr, steps, method, ascent,
-            line=self._line, symbolic=self.symbolic, rest=rest,
-            hessian_at=self._hessian_at, curve_along=self._curve_along,
-        )  # fmt: skip
-
     def update(self, change=None):
         ascent = self.direction.value == "ascent"
         method = self.method.value
         own_step = method in ("line search", "newton")
         if change is not None and change["owner"] is self.lr and own_step:
             return  # these choose their own step: nothing the rate changes
-        self._rates(ascent)
-        self.trajectory, self.stopped = self.run(
-            float(self.lr.value), self.steps.value, ascent, method
-        )
-        self.optimum = self.optima["max" if ascent else "min"]
-        self.diverged, self.verdict = verdict(self.trajectory, self.optimum, ascent, self.stopped)
+        self.model.update(float(self.lr.value), self.steps.value, ascent, method)
         # the summary last: the front end applies updates in order, so once the page
         # shows the new summary, the picture and the table are the new ones too
         self.plot.value = draw(self, ascent)
@@ -352,8 +237,8 @@ class Descent(Panel):
             )
         else:
             parts.append(f"no closed-form {kind}: {self.optima['why']}")
-        if method == "line search" and self._line is not None:
-            parts.append(self._line.what)
+        if method == "line search" and self.line is not None:
+            parts.append(self.line.what)
         body = "<br>".join(html.escape(p) for p in parts)
         if self.stopped and "converged" in self.stopped:
             body += f"<br>stopped at {html.escape(self.stopped)}"
@@ -391,17 +276,6 @@ class Descent(Panel):
             'style="font-family:monospace;font-size:12px">'
             f"<tr>{th}</tr>{trs}</table></div>"
         )
-
-    def f_at(self, x):
-        """f at the chosen variables' values x (closed form on a small graph, else the
-        graph's own forward; nan outside its domain)."""
-        try:
-            if self._f_floats is not None:
-                return self._f_floats(*x, *[v.data for v in self._others])[0]
-            with vary(self.root, self.vars) as at:
-                return at(*x)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-            return math.nan
 
 
 def descent(

@@ -1,10 +1,11 @@
 """The nudge panel: a slider per variable; the output, every gradient, its closed
 form, the agreement verdict and the graph follow each move.
 
-On every move of a slider for variable x_i:
+A view over ``explorer.nudge.NudgeModel`` (the numbers; a test calls it without a
+widget). On every move of a slider for variable x_i:
 
-    x_i.data = slider value;  root.forward();  root.zero_grad();  root.backward();
-    report = explorer.check(root);  redraw explorer.draw(root, verdicts=report)
+    x_i.data = slider value;  model.update()  (forward, zero_grad, backward, check);
+    show model.rows, model.output, model.taylor;  redraw explorer.draw(root, verdicts=report)
 
 so each row shows backprop's d root/d x_i, the closed form d root/d x_i (a SymPy
 formula in the variables, fixed for the graph and typeset once) evaluated at the
@@ -22,12 +23,11 @@ import re
 import ipywidgets as W
 
 from engine import BudgetError, DomainError, Value, topo_order
-from engine.names import name_graph
-from explorer import check, draw
-from explorer._common import count_ops_at_most, latex, name_of
+from explorer import draw
+from explorer._common import count_ops_at_most, latex
+from explorer.nudge import NudgeModel
 from explorer.readable import readable
 from explorer.render import layout_budget
-from explorer.taylor import taylor, taylor_start
 from widgets._common import (
     Panel,
     error_html,
@@ -40,7 +40,7 @@ from widgets._common import (
     typed_box,
     verdict_html,
 )
-from widgets._target import resolve, variables_of
+from widgets._target import resolve
 
 MAX_DRAWN = 500  # nodes: past this a drawing is unreadable, and slow
 MAX_TREE = 120  # SymPy tree nodes: past that a formula is unreadable, and slow to typeset
@@ -67,8 +67,9 @@ class Nudge(Panel):
     ``.verdicts[label]`` (HTML), ``.typed[label]`` (FloatText: a value typed there
     past the slider's range extends the range), ``.graph`` (HTML with the SVG),
     ``.error`` (HTML, empty when all is well), ``.note`` (HTML: what the panel did
-    on its own, such as extending a range), ``.reset`` (Button). ``.report`` is
-    the last ``CheckReport``.
+    on its own, such as extending a range), ``.reset`` (Button), ``.taylor`` (HTML:
+    the Taylor line). ``.model`` is the ``NudgeModel`` whose numbers they show;
+    ``.report`` its last ``CheckReport``.
 
     Layout: one row per variable, its slider and typed value, then its backprop
     gradient, closed form, finite difference and verdict, each with a caption; the
@@ -81,8 +82,7 @@ class Nudge(Panel):
             raise TypeError(f"nudge needs a Value (a graph's output), got {type(root).__name__}")
         if span is not None and not (isinstance(span, int | float) and 0 < span < math.inf):
             raise ValueError(f"nudge: span must be a positive number, got {span!r}")
-        if isinstance(h, bool) or not isinstance(h, int | float) or not 0 < h < math.inf:
-            raise ValueError(f"nudge: h must be a positive number, got {h!r}")
+        self.model = NudgeModel(root, h=h)  # checks h, names the variables, takes the start
         self.root, self.h, self.draw_formulas, self.show_graph = root, h, formulas, graph
         order = topo_order(root)
         nodes = len(order)
@@ -102,14 +102,7 @@ class Nudge(Panel):
         self._typeset = False
         self._limits_follow = False
         self.listeners = []  # called with the CheckReport after each refresh
-        self.vars = variables_of(root)
-        if not self.vars:
-            raise ValueError("nudge: the graph has no variables to slide")
-        name_graph(root)  # names the graph's unlabelled nodes, as every view calls them
-        self.names = [name_of(v) for v in self.vars]
-        if len(set(self.names)) != len(self.names):
-            raise ValueError("nudge: give every variable a distinct label (they name the sliders)")
-        self.start = [v.data for v in self.vars]
+        self.vars, self.names, self.start = self.model.vars, self.model.names, self.model.start
         ranges = dict(ranges or {})
         unknown = set(ranges) - set(self.names)
         if unknown:
@@ -172,13 +165,8 @@ class Nudge(Panel):
         self.simplify.observe(self._retypeset, names="value")
         self.widget = self._layout()
         self.taylor = _taylor_widget(self.widget, after=self.error)
-
-        root.forward()
-        root.zero_grad()
-        root.backward()
-        self._taylor_start = taylor_start(root, self.vars)
         self._typeset_formulas()
-        self.refresh()
+        self.show()
 
     # -- layout --------------------------------------------------------------
     def _limit_boxes(self, slider):
@@ -304,27 +292,33 @@ class Nudge(Panel):
         """Widen ``name``'s slider so that x lies inside, move it there, and say so."""
         self._on_extend(name)(x, *extend_to(self.sliders[name], x))
 
+    @property
+    def report(self):
+        """The model's last ``CheckReport``."""
+        return self.model.report
+
     def refresh(self):
-        """The update sequence; on a domain error, say so and keep the last good state."""
+        """The model's update, then its numbers shown; on a domain error, say so and
+        keep the last good state."""
         try:
-            value = self.root.forward()
-            self.root.zero_grad()
-            self.root.backward()
-            report = check(self.root, h=self.h)
+            self.model.update()
         except DomainError as e:
             self.error.value = error_html(f"{e}: showing the last good values")
             self.error.add_class("ade-error-shown")
             return
         self.error.value = ""
         self.error.remove_class("ade-error-shown")
-        self.report = report
-        rows = {id(r.node): r for r in report.rows}
-        for n, v in zip(self.names, self.vars):
-            row = rows.get(id(v))
-            self.grads[n].value = num(v.grad, 10)
-            self.closed[n].value = num(None if row is None else row.closed_form, 10)
-            self.finite[n].value = num(None if row is None else row.finite_diff, 10)
-            self.verdicts[n].value = "" if row is None else verdict_html(row.verdict)
+        self.show()
+
+    def show(self):
+        """The model's numbers in the widgets, and the graph drawn with its verdicts."""
+        model, report = self.model, self.model.report
+        for n in self.names:
+            r = model.rows[n]
+            self.grads[n].value = num(r.grad, 10)
+            self.closed[n].value = num(r.closed_form, 10)
+            self.finite[n].value = num(r.finite_diff, 10)
+            self.verdicts[n].value = "" if r.verdict is None else verdict_html(r.verdict)
         if self.show_graph:
             try:
                 dot = draw(self.root, verdicts=report, formulas=self.draw_formulas)
@@ -332,11 +326,12 @@ class Nudge(Panel):
             except BudgetError as e:  # dot stopped at its time limit: no graph from now on
                 self.show_graph, self.drawing_note = False, f"graph not drawn: {e}"
                 self.graph.value = status_html(self.drawing_note, "info", "ade-note")
-        self.taylor.value = taylor_html(self._taylor_start, [v.data for v in self.vars], value)
+        self.taylor.value = taylor_html(model.taylor)
         # The output goes last: the front end applies updates in order, so once the
         # page shows the new output, every other number and the graph are there too.
         top = html.escape(self.root.label or "output")
-        self.output.value = f'<b>{top} = <span class="ade-output-value">{num(value, 10)}</span></b>'
+        value = num(model.output, 10)
+        self.output.value = f'<b>{top} = <span class="ade-output-value">{value}</span></b>'
         for listener in self.listeners:
             listener(report)
 
@@ -366,18 +361,15 @@ def nudge(target, **kwargs):
 
 
 # -- the Taylor picture: the move from the start, predicted to first and second order
-# (the numbers: explorer.taylor)
+# (the numbers: explorer.taylor, through the model)
 
 
-def taylor_html(start, x, actual):
-    """One line: the predictions from the start beside the actual output."""
-    f0, x0, g0, H0 = start
-    why = H0 if isinstance(H0, str) else ""
-    first, second = taylor(f0, g0, None if why else H0, [a - b for a, b in zip(x, x0)])
+def taylor_html(line):
+    """One line: a ``TaylorLine``'s predictions from the start beside the actual output."""
     cells = [
-        ("first", "1st order f₀ + g·Δx", num(first, 10)),
-        ("second", "2nd order + ½ Δxᵀ H Δx", num(second, 10) if not why else why),
-        ("actual", "actual", num(actual, 10)),
+        ("first", "1st order f₀ + g·Δx", num(line.first, 10)),
+        ("second", "2nd order + ½ Δxᵀ H Δx", line.why or num(line.second, 10)),
+        ("actual", "actual", num(line.actual, 10)),
     ]
     parts = [
         f'{name} = <span class="ade-taylor-{cls}" style="font-family:monospace">'

@@ -1,50 +1,36 @@
-"""The step-size panel: finite differences against the analytic derivative as h shrinks,
-measured beside their error models.
+"""The step-size panel: finite differences against the analytic derivative as h
+shrinks, measured beside their error models.
 
-For f of one variable x (other variables of the graph held fixed), with
-eps = 2^-52 (float64's machine epsilon):
-
-- forward difference  D+(h) = (f(x + h) - f(x)) / h,
-  error ~ |f''(x)| h / 2  (truncation)  +  2 eps |f(x)| / h  (round-off: each of
-  the two values is off by up to eps |f|, and their difference is divided by h);
-  the sum is least at h* = 2 sqrt(eps |f| / |f''|);
-- central difference  D0(h) = (f(x + h) - f(x - h)) / (2h),
-  error ~ |f'''(x)| h^2 / 6  +  eps |f(x)| / h  (two values, divided by 2h);
-  least at h* = cbrt(3 eps |f| / |f'''|).
-
-Truncation falls as h shrinks and round-off grows, so on a log-log plot each error
-is a V whose bottom is near h*: about 1e-8 for the forward difference and 1e-5
-for the central one when f and its derivatives are of order 1. f'' and f''' are
-numeric (``engine.second_and_third``: f'' exact by forward over reverse, f''' the
-Richardson-extrapolated difference of that exact f''), so a network's loss works
-as well as a toy; the reference derivative is the closed form (``grad_expr``),
-evaluated at x to 30 digits.
-
-Where f''(x) = 0 or f'''(x) = 0 (any quadratic has f''' = 0) the model's truncation
-term vanishes: the difference is exact up to round-off, its error only falls as h
-grows, and there is no best h to mark; the panel says so in words. Where f(x) = 0
-the round-off model is 0 and has no minimum either.
+A view over ``explorer.step_size.StepSizeModel`` (the numbers, and their theory in
+its docstring; a test calls it without a widget): the point x and the step h as
+controls, the three estimates of f'(x) and their errors in a table, the models in
+words, and the measured errors on a log-log plot beside the models, with each
+model's best step h* and the measured bottom of the V. Where f''(x) = 0 or
+f'''(x) = 0 (any quadratic has f''' = 0) there is no best h to mark: the panel says
+so in words.
 """
 
 import html
-import sys
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from engine import DomainError, second_and_third, vary
-from engine.evaluate import precise
+from engine import DomainError
 from explorer._common import latex
-from explorer.theory import error_models, model_error, optimal_h, step_size_theory
+from explorer.step_size import ESTIMATES, StepSizeModel
+from explorer.theory import model_error
 from widgets._common import Panel, error_html, figure, image, num, png
-from widgets._target import lecture_f, point, resolve
+from widgets._target import lecture_f
 
-EPS = sys.float_info.epsilon
-H_EXPONENTS = np.linspace(-12.0, 0.0, 121)  # the plotted h: ten per decade
 MAX_LATEX = 200  # characters of a formula worth typesetting in a title
 COLOURS = {"forward": "tab:blue", "central": "tab:orange"}
-ROWS = ("backprop", "forward", "central")
+ROWS = ESTIMATES
+# the model's numbers, read through the panel (notebooks and scripts use them)
+NUMBERS = frozenset(
+    "x0 backprop exact fx d2 d3 models h_star curve_h curve_error best_h best_error "
+    "estimates errors differences".split()
+)
 ROW_NAMES = {
     "backprop": "backprop x.grad",
     "forward": "forward (f(x+h) − f(x)) / h",
@@ -67,24 +53,18 @@ class StepSize(Panel):
     ``.cells[row, column]`` (rows ``backprop``, ``forward``, ``central``; columns
     ``value``, ``error``), ``.notes`` (HTML: the theory in words), ``.plot``.
 
-    Numbers: ``.exact`` (f'(x) from the closed form), ``.d2``, ``.d3`` (f'', f'''),
-    ``.h_star`` ({'forward': h*, 'central': h*}, None where the model has no
-    minimum), ``.best_h`` (the measured bottoms of the V), ``.curve_h`` and
+    ``.model`` is the ``StepSizeModel`` they show; its numbers read through the
+    panel too: ``.exact`` (f'(x) from the closed form), ``.d2``, ``.d3`` (f'',
+    f'''), ``.h_star`` ({'forward': h*, 'central': h*}, None where the model has
+    no minimum), ``.best_h`` (the measured bottoms of the V), ``.curve_h`` and
     ``.curve_error`` (the measured absolute errors).
     """
 
+    READ_THROUGH = NUMBERS
+
     def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3):
-        if not (isinstance(h, (int, float)) and 1e-12 <= h <= 1):
-            raise ValueError(f"h must be a number from 1e-12 to 1, got {h!r}")
-        self.root, variables = resolve(target, var, 3.0 if x is None else x, "step_size")
-        if len(variables) != 1:
-            names = ", ".join(v.label or "?" for v in variables)
-            raise ValueError(f"step_size: pick one variable to vary (the graph has {names})")
-        (self.var,) = variables
-        if x is not None:
-            self.var.data = float(x)
-        self.root.forward()  # the graph as the user left it may be stale
-        self.x0 = self.var.data
+        self.model = StepSizeModel(target, var, x=x, h=h)
+        self.root, self.var = self.model.root, self.model.var
 
         self.h = W.FloatLogSlider(
             value=h, base=10, min=-12, max=0, step=0.1, description="h",
@@ -131,50 +111,16 @@ class StepSize(Panel):
         self.view.observe(self._on_view, names="value")
         self._on_x()
 
-    # -- the numbers ---------------------------------------------------------
-    def _quotients(self, hs):
-        """[(forward, central)] difference quotients at x0 for each step h; nan where
-        x +- h leaves f's domain or f overflows there. The graph is left as found."""
-        x0, out = self.x0, []
-
-        def at(f, x):
-            try:
-                return f(x)
-            except (DomainError, OverflowError):
-                return float("nan")
-
-        with vary(self.root, [self.var]) as f, np.errstate(over="ignore", invalid="ignore"):
-            fx = f(x0)
-            for h in hs:
-                fp, fm = at(f, x0 + h), at(f, x0 - h)
-                out.append(((fp - fx) / h, (fp - fm) / (2 * h)))
-        return out
-
-    def differences(self, h):
-        """(forward, central) difference quotients at the current x for step h."""
-        return self._quotients([float(h)])[0]
-
     def _on_x(self, change=None):
+        """A new point x (the model is made at the first); the view redrawn on it."""
         x0 = float(self.x.value)
         try:
-            with vary(self.root, [self.var]) as f:
-                f(x0)  # in f's domain?
+            if change is not None:
+                self.model.move(x0)
         except DomainError as e:  # keep the last good point and say why
             self.error.value = error_html(f"{self.var.label or 'x'} = {num(x0)}: {e}")
             return
-        self.var.data = x0  # the panel's point: the graph stays there
-        self.root.forward()
         self.error.value = ""
-        self.x0 = x0
-        self.root.zero_grad()
-        self.root.backward()
-        self.backprop = self.var.grad
-        at = point(self.root)
-        self.exact = precise(self.var.grad_expr, at)
-        self.fx = self.root.data
-        self.d2, self.d3 = second_and_third(self.root, self.var)
-        self.models = error_models(self.fx, self.d2, self.d3)
-        self.h_star = {k: optimal_h(m) for k, m in self.models.items()}
         f, x = _latex(self.root), _latex(self.var)
         formula = latex(self.root.expr)
         shown = f", ${f} = {formula}$" if len(formula) <= MAX_LATEX else ""
@@ -187,19 +133,6 @@ class StepSize(Panel):
             f"closed form: $\\partial {f} / \\partial {x} = {derivative}{num(self.exact, 17)}$; "
             f"$f'' = {num(self.d2)}$, $f''' = {num(self.d3)}$ at ${x}$"
         )
-        hs = 10.0**H_EXPONENTS
-        est = np.array(self._quotients(hs))
-        self.curve_h = hs
-        with np.errstate(invalid="ignore", over="ignore"):
-            self.curve_error = {
-                "forward": np.abs(est[:, 0] - self.exact),
-                "central": np.abs(est[:, 1] - self.exact),
-            }
-        self.best_h, self.best_error = {}, {}
-        for k, e in self.curve_error.items():
-            i = _best(e)
-            self.best_h[k] = None if i is None else float(hs[i])
-            self.best_error[k] = None if i is None else float(e[i])
         self.notes.value = self._notes()
         self._draw_curves()
         self._on_h()
@@ -216,10 +149,8 @@ class StepSize(Panel):
 
     def _on_h(self, change=None):
         h = float(self.h.value)
-        fwd, cen = self.differences(h)
-        self.estimates = {"backprop": self.backprop, "forward": fwd, "central": cen}
-        self.errors = {k: abs(v - self.exact) for k, v in self.estimates.items()}
-        scale = abs(self.exact) if self.relative else 1.0
+        self.model.at_h(h)
+        scale = self.model.scale(self.relative)
         # the picture first, then the numbers and the picture in one go: drawing takes
         # a third of a second, and the table sent before it ran ahead of the plot
         picture = self._mark(h)
@@ -227,7 +158,7 @@ class StepSize(Panel):
         for r in ROWS:
             self.cells[r, "value"].value = num(self.estimates[r], 12)
             self.cells[r, "error"].value = num(self.errors[r] / scale, 3)
-        self.theory.value = _theory_html(step_size_theory(self.fx, self.d2, self.d3, h))
+        self.theory.value = _theory_html(self.model.theory)
         self.plot.value = picture
 
     # -- the theory in words ---------------------------------------------------
@@ -263,7 +194,7 @@ class StepSize(Panel):
     # -- the picture ---------------------------------------------------------
     def _draw_curves(self):
         """The curves, drawn once per point x and view; ``_mark`` moves only the h marks."""
-        scale = abs(self.exact) if self.relative else 1.0
+        scale = self.model.scale(self.relative)
         fig = figure(6.4, 4.8)
         fig.subplots_adjust(bottom=0.33, top=0.89)  # the legend below, a two-line title
         ax = fig.add_subplot()
@@ -336,21 +267,6 @@ def _theory_html(texts):
         f'<div class="ade-step-model-{k}">{html.escape(t)}</div>' for k, t in texts.items()
     )
     return f'<div class="ade-num" style="white-space:normal">{lines}</div>'
-
-
-def _best(errors, width=7):
-    """Index of the bottom of the V (None if no error is finite). The round-off side
-    is noise, and its single lowest point is luck, so take the minimum of the
-    running median of log error over ``width`` neighbouring h (0.7 of a decade)."""
-    if not np.isfinite(errors).any():
-        return None
-    with np.errstate(divide="ignore"):
-        logs = np.log10(np.maximum(errors, 1e-300))
-    logs[~np.isfinite(errors)] = np.inf
-    half = width // 2
-    padded = np.pad(logs, half, mode="edge")
-    smooth = np.array([np.median(padded[i : i + width]) for i in range(len(logs))])
-    return int(np.argmin(smooth))
 
 
 def _latex(v):

@@ -1,37 +1,12 @@
 """The training panel: an MLP learns a dataset, with a progress bar, the loss curve
 and, for 2-D data, the decision boundary, all moving while it runs.
 
-Two datasets:
-- ``"moons"``: micrograd's demo. Labels y in {-1, +1}, ``MLP(2, [16, 16, 1])``
-  with ReLU, the max-margin loss
-      L = mean_i relu(1 - y_i s_i) + alpha * sum_p p^2   (alpha = 1e-4),
-  and the learning rate decaying as lr_k = lr (1 - 0.9 k / steps).
-- ``"lecture"``: the lecture's four samples (chapter 12), ``MLP(3, [4, 4, 1],
-  act="tanh")``, the squared-error loss L = sum_i (s_i - y_i)^2, a constant rate.
-
-Each step is the lecture's loop: loss, zero the gradients, backward,
-``p.data -= lr * p.grad``, on one of three graphs of the same function:
-
-- ``"micrograd"``: the lecture's graph, a node per operation, rebuilt every step
-  (the default for the lecture's dataset);
-- ``"fused"``: ``MLP(..., fused=True)``, a node per neuron's weighted sum;
-- ``"compiled"``: the one-sample loss compiled once into NumPy code by
-  ``engine.compile`` (the closed forms of the value and of every parameter's
-  gradient, for the whole batch at once); the default for the moons.
-
-They compute the same numbers in the same order for the forward pass, so their
-losses agree to rounding in the gradients' sums (about 1e-12 after a hundred steps;
-the tests hold them to that): only the time differs.
-
-**The critical rate.** Gradient descent on a quadratic with Hessian H is stable
-only while lr < 2/λmax (λmax the largest eigenvalue of H: past it the steepest
-direction's error grows by |1 - lr λmax| > 1 a step). The panel measures λmax of
-the current loss (``engine.curvature``, on the fused graph of the same
-parameters: the same numbers, a graph 8 times smaller) when a network is made,
-while it trains (every ``CURVATURE_EVERY`` s) and after a run; the status line
-shows the rate beside 2/λmax, ``.critical_rate`` holds it, and ``.rate_note``
-says before a run when the chosen rate is above it. On a loss that is not a
-quadratic it is a local statement: the curvature changes as the network learns.
+A view over ``explorer.training.Trainer`` (the datasets, the losses, the three
+graphs of the same function, the loop and the critical rate 2/λmax, in its
+docstring; a test trains it without a widget): the rate, the steps, the decay and
+the graph as controls; the status line shows the rate beside 2/λmax, measured when
+a network is made, while it trains (every ``CURVATURE_EVERY`` s) and after a run,
+and ``.rate_note`` says before a run when the chosen rate is above it.
 
 Run (the button) trains in a background thread, so the kernel stays free to hear
 Stop and the page keeps moving: the status line every ``STATUS_EVERY`` s, the loss
@@ -39,8 +14,6 @@ curve and the boundary every ``REDRAW_EVERY`` s. ``run()`` trains in the caller'
 thread (scripts and tests).
 """
 
-import gc
-import random
 import threading
 import time
 
@@ -48,18 +21,13 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from engine import Value, curvature, demo
-from engine.compile import compile_value_and_grad
-from engine.data import LECTURE_XS, LECTURE_YS, make_moons
-from engine.nn import MLP
 from explorer.rates import rate_note
+from explorer.training import Trainer
 from widgets._common import INK, MUTED, Panel, figure, image, num, png, row, status_html
 
-ALPHA = 1e-4
 REDRAW_EVERY = 1.0  # seconds between pictures while a run goes on (one costs ~0.2 s)
 STATUS_EVERY = 0.2  # seconds between status lines: about what a reader can follow
 CURVATURE_EVERY = 3.0  # seconds between measurements of λmax while a run goes on
-DATASETS = ("moons", "lecture")
 GRAPHS = {
     "micrograd": "micrograd's graph: a node per operation (the lecture's)",
     "fused": "fused neurons: a node per weighted sum",
@@ -71,36 +39,34 @@ SAME = (
     "The three graphs compute the same function in the same order: the same losses "
     "(to rounding, about 1e-12), at different speeds."
 )
+# the trainer's numbers and methods, read through the panel (notebooks and tests use them)
+TRAINER = frozenset(
+    "X y dataset seed grid hidden model params losses loss accuracy boundary curvature "
+    "critical_rate scores scores_on_grid step".split()
+)
 
 
 class Training(Panel):
     """Train an MLP on ``dataset``; ``.run()`` (or the Run button) takes
     ``.steps.value`` steps at ``.lr.value``, moving ``.progress`` as it goes.
 
+    ``.trainer`` is the ``Trainer`` it drives; its numbers read through the panel:
     ``.losses`` is the loss before each step taken so far, ``.accuracy`` the
     fraction of samples whose score has the target's sign, ``.boundary`` the last
-    grid of scores (2-D data), ``.plot`` the Image of the loss curve and boundary.
+    grid of scores (2-D data), ``.critical_rate`` 2/λmax; ``.plot`` is the Image of
+    the loss curve and boundary.
     """
+
+    MODEL, READ_THROUGH = "trainer", TRAINER
 
     def __init__(
         self, dataset="moons", *, hidden=None, n_samples=100, noise=0.1, seed=1337,
         lr=None, steps=None, grid=20, graph=None,
     ):  # fmt: skip
-        if dataset not in DATASETS:
-            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
-        graph = graph or ("compiled" if dataset == "moons" else "micrograd")
-        if graph not in GRAPHS:
-            raise ValueError(f"graph must be one of {', '.join(GRAPHS)}, got {graph!r}")
-        if not (isinstance(grid, int) and 2 <= grid <= 200):
-            raise ValueError(f"grid must be an int from 2 to 200 (points per side), got {grid!r}")
-        self.dataset, self.seed, self.grid = dataset, seed, grid
+        trainer = Trainer(dataset, hidden=hidden, n_samples=n_samples, noise=noise, seed=seed,
+                          grid=grid, graph=graph)  # fmt: skip
+        self.trainer = trainer
         moons = dataset == "moons"
-        if moons:
-            X, y = make_moons(n_samples, noise=noise, random_state=seed)
-            self.X, self.y = X, (2 * y - 1).astype(float)
-        else:
-            self.X, self.y = np.array(LECTURE_XS), np.array(LECTURE_YS)
-        self.hidden = tuple(hidden) if hidden is not None else ((16, 16) if moons else (4, 4))
 
         slider = dict(flex="1 1 240px", min_width="200px", max_width="420px")
         self.lr = W.FloatLogSlider(
@@ -114,7 +80,7 @@ class Training(Panel):
             layout=W.Layout(width="auto"),
         )  # fmt: skip
         self.graph = W.Dropdown(
-            options=[(text, key) for key, text in GRAPHS.items()], value=graph,
+            options=[(text, key) for key, text in GRAPHS.items()], value=trainer.graph,
             description="graph", layout=W.Layout(flex="1 1 300px", max_width="440px"),
         )  # fmt: skip
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
@@ -146,134 +112,28 @@ class Training(Panel):
             layout=W.Layout(max_width="100%"),
         )
         self._thread, self._stop = None, threading.Event()
-        self._compiled = {}  # graph key -> (loss function, score function)
         self.run_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         self.reset_button.on_click(lambda _: self.reset())
         self.graph.observe(lambda _: self.reset(), names="value")
         self.lr.observe(lambda _: self._show_rate(), names="value")
-        self.reset()
-
-    # -- the model -----------------------------------------------------------
-    def reset(self):
-        """A new network from the seed; the loss history starts again."""
-        random.seed(self.seed)
-        nin = self.X.shape[1]
-        act = "tanh" if self.dataset == "lecture" else None
-        self.model = MLP(nin, [*self.hidden, 1], act=act, fused=self.graph.value == "fused")
-        self.params = self.model.parameters()
-        self.losses, self.boundary = [], None
-        # one score graph on input Values, re-run per grid point and per accuracy
-        self._score_in = [Value(0.0, label=f"x_{j + 1}") for j in range(nin)]
-        self._score = self.model(self._score_in)
-        self.loss, self.accuracy = self._loss_and_accuracy()
-        self.progress.value = 0
-        self.timing.value = ""
-        self.measure_curvature()
+        self._show_rate()
         self._show()
 
-    def _loss(self, model=None):
-        """(loss Value, accuracy): the dataset's loss graph, built afresh (the lecture's
-        way), by ``model`` (default the panel's)."""
-        model = model or self.model
-        if self.dataset == "moons":  # micrograd's max-margin loss, engine.demo's one copy
-            return demo.svm_loss(model, self.X, self.y, ALPHA)
-        scores = [model([Value(float(v)) for v in x]) for x in self.X]
-        loss = sum((s - float(yi)) ** 2 for yi, s in zip(self.y, scores))
-        acc = float(np.mean([(s.data > 0) == (yi > 0) for yi, s in zip(self.y, scores)]))
-        return loss, acc
+    def reset(self):
+        """A new network from the seed, on the chosen graph; the loss history starts again."""
+        self.trainer.graph = self.graph.value
+        self.trainer.reset()
+        self.progress.value = 0
+        self.timing.value = ""
+        self._show_rate()
+        self._show()
 
-    def _compiled_fns(self):
-        """The one-sample loss and the score, compiled once per network shape."""
-        key = (self.dataset, self.hidden, self.X.shape[1])
-        if key not in self._compiled:
-            random.seed(self.seed)
-            act = "tanh" if self.dataset == "lecture" else None
-            model = MLP(self.X.shape[1], [*self.hidden, 1], act=act)
-            xs = [Value(0.0, label=f"x_{j + 1}") for j in range(self.X.shape[1])]
-            y = Value(0.0, label="y")
-            score = model(xs)
-            one = (1 + -y * score).relu() if self.dataset == "moons" else (score - y) ** 2
-            params = model.parameters()
-            self._compiled[key] = (
-                compile_value_and_grad(one, [*xs, y], params, name="loss_and_grad"),
-                compile_value_and_grad(score, xs, params, name="score_and_grad"),
-            )
-        return self._compiled[key]
-
-    def _theta(self):
-        return np.array([p.data for p in self.params])
-
-    def _compiled_step(self):
-        """(loss, gradient) at the current parameters, from the compiled closed forms.
-        The loss adds up in the engine's order, so it is the engine's number."""
-        f, _ = self._compiled_fns()
-        theta = self._theta()
-        values, grads = f(np.column_stack([self.X, self.y]), theta)
-        total = 0
-        for v in values.tolist():
-            total += v
-        if self.dataset == "moons":
-            reg = 0
-            for t in theta.tolist():
-                reg += t * t
-            loss = total * (1.0 / len(values)) + ALPHA * reg
-            grad = grads.sum(axis=0) * (1.0 / len(values)) + ALPHA * 2 * theta
-        else:
-            loss, grad = total, grads.sum(axis=0)
-        return loss, grad
-
-    def scores(self, points):
-        """The model's score at each point (rows of ``points``)."""
-        points = np.asarray(points, dtype=float)
-        if self.graph.value == "compiled":
-            _, g = self._compiled_fns()
-            return g(points, self._theta())[0]
-        out = np.empty(len(points))
-        for i, x in enumerate(points):
-            for v, xj in zip(self._score_in, x):
-                v.data = float(xj)
-            out[i] = self._score.forward()
-        return out
-
-    def _accuracy(self):
-        return float(np.mean((self.scores(self.X) > 0) == (self.y > 0)))
-
-    def _loss_and_accuracy(self):
-        if self.graph.value == "compiled":
-            return self._compiled_step()[0], self._accuracy()
-        loss, acc = self._loss()
-        return loss.data, acc
-
-    def step(self, lr):
-        """One step of gradient descent; returns the loss before it."""
-        if self.graph.value == "compiled":
-            loss, grad = self._compiled_step()
-            for p, g in zip(self.params, grad.tolist()):
-                p.data -= lr * g
-        else:
-            loss, self.accuracy = self._loss()
-            self.model.zero_grad()
-            loss.backward()
-            for p in self.params:
-                p.data -= lr * p.grad
-            loss = loss.data
-        self.losses.append(loss)
-        return loss
-
-    # -- the critical rate ----------------------------------------------------
     def measure_curvature(self):
-        """λmax (and λmin) of the loss at the current parameters: ``.curvature``."""
-        loss, _ = self._loss(self.model.with_graph(fused=True))
-        self.curvature = curvature(loss, self.params)
+        """λmax (and λmin) of the loss at the current parameters, shown beside the rate."""
+        self.trainer.measure_curvature()
         self._show_rate()
         return self.curvature
-
-    @property
-    def critical_rate(self):
-        """2/λmax of the loss at the parameters of the last measurement (None
-        unless λmax > 0): gradient steps above it grow along the steepest direction."""
-        return self.curvature.critical_rate
 
     @property
     def rate_too_high(self):
@@ -329,37 +189,29 @@ class Training(Panel):
         self._set_running(True)
         self.progress.max, self.progress.value = n, 0
         self._show_rate()  # said before the first step, with the rate chosen
-        started = drawn = shown = measured = time.monotonic()
-        collecting = gc.isenabled()
-        # Values hold no reference cycles, so reference counting frees every graph;
-        # the cyclic collector would only rescan the live nodes (a third of the time).
-        gc.disable()
-        done = 0
+        started = time.monotonic()
+        clock = {"drawn": started, "shown": started, "measured": started}
+
+        def after_step(done):
+            now = time.monotonic()
+            if now - clock["drawn"] > REDRAW_EVERY and done < n:
+                self.progress.value = done
+                self.trainer.evaluate()
+                if now - clock["measured"] > CURVATURE_EVERY:
+                    self.measure_curvature()
+                    clock["measured"] = time.monotonic()
+                self._show()
+                clock["drawn"] = clock["shown"] = time.monotonic()
+            elif now - clock["shown"] > STATUS_EVERY:
+                self.progress.value = done
+                self._status(running=True)
+                clock["shown"] = now
+
         try:
-            for k in range(n):
-                if self._stop.is_set():
-                    break
-                lr = lr0 * (1 - 0.9 * k / n) if self.decay.value else lr0
-                self.step(lr)
-                done = k + 1
-                now = time.monotonic()
-                if now - drawn > REDRAW_EVERY and done < n:
-                    self.progress.value = done
-                    self.loss, self.accuracy = self._loss_and_accuracy()
-                    if now - measured > CURVATURE_EVERY:
-                        self.measure_curvature()
-                        measured = time.monotonic()
-                    self._show()
-                    drawn = shown = time.monotonic()
-                elif now - shown > STATUS_EVERY:
-                    self.progress.value = done
-                    self._status(running=True)
-                    shown = now
-            self.loss, self.accuracy = self._loss_and_accuracy()
-            self.measure_curvature()
+            done = self.trainer.train(n, lr0, self.decay.value, stop=self._stop.is_set,
+                                      after_step=after_step)  # fmt: skip
+            self._show_rate()  # the curvature after the run
         finally:
-            if collecting:
-                gc.enable()
             self._set_running(False)
         took = time.monotonic() - started
         self.progress.value = done
@@ -372,14 +224,6 @@ class Training(Panel):
             f"{done} steps in {took} on {ON[self.graph.value]}{stopped}", "info"
         )
         self._show()
-
-    def scores_on_grid(self):
-        """(xs, ys, scores): the model's score on a grid over the data (padded)."""
-        (x0, y0), (x1, y1) = self.X.min(axis=0) - 0.5, self.X.max(axis=0) + 0.5
-        gx, gy = np.linspace(x0, x1, self.grid), np.linspace(y0, y1, self.grid)
-        xx, yy = np.meshgrid(gx, gy)
-        out = self.scores(np.column_stack([xx.ravel(), yy.ravel()]))
-        return gx, gy, out.reshape(self.grid, self.grid)
 
     # -- the picture ---------------------------------------------------------
     def _show(self, boundary=True):
@@ -401,7 +245,7 @@ class Training(Panel):
         ax.set_title(f"loss (rate {float(self.lr.value):.3g}{crit})", fontsize=10, y=1.0)
         if self.X.shape[1] == 2:
             if boundary or self.boundary is None:
-                self.boundary = self.scores_on_grid()
+                self.trainer.update_boundary()
             gx, gy, s = self.boundary
             right.contourf(gx, gy, s, levels=[-1e9, 0, 1e9], colors=["#f4b6b6", "#b6c8f4"])
             right.contour(gx, gy, s, levels=[0], colors=INK, linewidths=1)
