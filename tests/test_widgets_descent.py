@@ -57,7 +57,7 @@ def test_prediction_versus_actual_change():
         assert pt["predicted"] == pytest.approx(g * dx, rel=1e-12)
         assert pt["actual"] == pytest.approx(f(x + dx) - f(x), rel=1e-9, abs=1e-12)
         assert pt["actual"] - pt["predicted"] == pytest.approx(3 * dx**2, rel=1e-6, abs=1e-12)
-    rows = p.table.value.count("<tr>") - 1
+    rows = p.table.value.count("<tr>")  # the two heading rows have a class
     assert rows == 6
     assert f"{p.trajectory[-1]['f']:.6g}" in p.table.value
 
@@ -305,3 +305,27 @@ def test_the_rate_box_and_the_slider_follow_each_other():
     for bad in ("abc", "0", "100"):
         p.lr_text.value = bad  # refused: the slider's rate comes back
         assert p.lr_text.value == "0.105" and p.lr.value == 0.10495
+
+
+def test_the_steps_table_is_short_and_narrow():
+    """A long run shows its first and last points and says how many it leaves out;
+    two variables share one column (their values wrap there in a narrow column), and
+    a network's many variables give the distance from the start."""
+    from widgets._descent_table import EDGE
+
+    p = descent(lr=0.01, steps=1000)
+    table = p.table.value
+    assert table.count("<tr>") == 2 * EDGE + 1
+    assert f"… {1001 - 2 * EDGE} steps not shown" in table
+    assert f"<td>{1000 - EDGE + 1}</td>" in table and f"<td>{1000}</td>" in table
+    assert f"<td>{EDGE}</td>" not in table  # points 0 to EDGE - 1, then the gap
+
+    p = descent("x**2 + 10*y**2", x=1, y=0.5, lr=0.01, steps=3)
+    assert '<th rowspan="2">x, y</th>' in p.table.value
+    assert "<span>1</span>, <span>0.5</span>" in p.table.value
+
+    names = [f"a{i}" for i in range(6)]
+    p = descent(" + ".join(f"{n}**2" for n in names), **dict.fromkeys(names, 1.0), steps=2)
+    assert "|x − x₀|" in p.table.value
+    moved = math.dist(p.trajectory[1]["x"], p.trajectory[0]["x"])
+    assert f'<td class="ade-steps-point">{moved:.6g}</td>' in p.table.value

@@ -44,6 +44,7 @@ from explorer.descent import (
 from explorer.theory import rate_theory
 from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_plot import draw
+from widgets._descent_table import steps_table
 from widgets._target import lecture_f, resolve, variables_of
 
 RATE_RANGE = (1e-5, 10.0)
@@ -128,7 +129,7 @@ class Descent(Panel):
         )
         track.add_class("ade-rate-track")
         self.summary = W.HTML()
-        self.table = W.HTML(layout=W.Layout(max_height="260px", overflow="auto"))
+        self.table = W.HTML()  # fits the column: no box of its own to scroll
         self.plot = image("100%")
         self.widget = W.VBox(
             [
@@ -363,34 +364,8 @@ class Descent(Panel):
             body += error_html(self.verdict)
         return f'<div class="ade-summary">{body}</div>'
 
-    def _table(self, limit=200):
-        fn = self.fname
-        head = ["k", *self.names, fn, "|grad|", f"Δ{fn} predicted, 1st order",
-                "2nd order", f"Δ{fn} actual"]  # fmt: skip
-        rows = []
-        shown = self.trajectory if len(self.trajectory) <= limit else (
-            self.trajectory[: limit // 2] + [None] + self.trajectory[-limit // 2 :]
-        )  # fmt: skip
-        for p in shown:
-            if p is None:
-                rows.append(f'<td colspan="{len(head)}">…</td>')
-                continue
-            k = self.trajectory.index(p)
-            gnorm = math.sqrt(sum(g * g for g in p["grad"]))
-            # the changes to 4 digits (enough to compare them): the table fits 570 px
-            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm, 4)]
-            cells += [num(p.get(c), 4) for c in ("predicted", "predicted2", "actual")]
-            rows.append("".join(f"<td>{c}</td>" for c in cells))
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        trs = "".join(f"<tr>{r}</tr>" for r in rows)
-        return (
-            "<style>.ade-steps td, .ade-steps th {padding: 1px 6px; text-align: right}"
-            ".ade-steps th {vertical-align: bottom; white-space: normal; min-width: 4em}</style>"
-            # its own box scrolls sideways in a narrow column, not the panel
-            '<div class="ade-scroll"><table class="ade-steps" '
-            'style="font-family:monospace;font-size:12px">'
-            f"<tr>{th}</tr>{trs}</table></div>"
-        )
+    def _table(self):
+        return steps_table(self.trajectory, self.names, self.fname)
 
     def f_at(self, x):
         """f at the chosen variables' values x (closed form on a small graph, else the
