@@ -329,3 +329,24 @@ def test_the_steps_table_is_short_and_narrow():
     assert "|x − x₀|" in p.table.value
     moved = math.dist(p.trajectory[1]["x"], p.trajectory[0]["x"])
     assert f'<td class="ade-steps-point">{moved:.6g}</td>' in p.table.value
+
+
+def test_the_legend_is_off_the_path_and_the_optimum_is_said_once(monkeypatch):
+    """At rate 0.105 the path of the lecture's f zigzags over the whole plot: the
+    left plot's legend lies wholly under its axes, where it covers nothing drawn;
+    f* = 0 reads once, not "f* = 0 = 0" (11/3 still gets its decimals)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import widgets._descent_plot as plot
+
+    figures = []
+    monkeypatch.setattr(plot, "_png", lambda fig: figures.append(fig) or b"")
+    p = descent(lr=0.105, steps=10)
+    left = figures[-1].axes[0]
+    renderer = FigureCanvasAgg(figures[-1]).get_renderer()
+    legend, axes = left.get_legend().get_window_extent(renderer), left.get_window_extent(renderer)
+    assert legend.y1 <= axes.y0  # display coordinates: y grows upwards
+    assert "f* = 11/3 = 3.66667" in p.summary.value
+
+    q = descent("x**2 + 10*y**2", x=1, y=1, lr=0.05)
+    assert "f* = 0;" in q.summary.value and "= 0 = 0" not in q.summary.value
