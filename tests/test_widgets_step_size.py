@@ -44,6 +44,22 @@ def test_moving_h_updates_numbers_and_plot():
     assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_plot_and_the_table_go_to_the_page_together():
+    """A new h is drawn before any number changes, then the numbers and the picture
+    are sent back to back: the table never shows the new h over the old picture (it
+    ran 0.35 s ahead, the legend still naming the old h)."""
+    p = step_size()
+    events = []
+    draw = p._mark
+    p._mark = lambda h: events.append("drawn") or draw(h)
+    for cell in p.cells.values():
+        cell.observe(lambda c: events.append("number"), names="value")
+    p.plot.observe(lambda c: events.append("picture"), names="value")
+    p.h.value = 1e-6
+    assert events[0] == "drawn" and events[-1] == "picture" and "number" in events
+    assert "drawn" not in events[1:]
+
+
 def test_moving_x_gives_the_new_slope():
     p = step_size()
     p.x.value = -3.0
