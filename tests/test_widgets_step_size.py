@@ -211,3 +211,24 @@ def test_a_derivative_without_a_value_at_x_is_said():
     assert p.h_star == {"forward": None, "central": None}
     assert "not finite at x" in p.notes.value
     assert p.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("target", ["3*x**2 - 4*x + 5", "x*y"])
+def test_the_plots_title_and_legend_lie_inside_the_picture(target):
+    """The title saying which difference is exact (f'' = 0, f''' = 0: one line each)
+    and the legend under the plot are inside the figure: side by side the two
+    sentences ran past its edge ("…exact up to round-off (n" in the page)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from engine.graph import variables_of
+    from explorer import parse
+
+    root = parse(target, x=3.0, y=2.0) if "y" in target else parse(target, x=3.0)
+    p = step_size(root, next(v for v in variables_of(root) if v.label == "x"))
+    fig, ax = p._fig, p._legend_ax
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    assert "exact up to round-off" in ax.get_title()
+    box = fig.bbox
+    for artist in (ax.title, p._legend):
+        r = artist.get_window_extent(renderer)
+        assert box.x0 <= r.x0 and r.x1 <= box.x1 and box.y0 <= r.y0 and r.y1 <= box.y1, artist
