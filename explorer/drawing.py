@@ -170,7 +170,7 @@ def _op_name(v):
     the formulas, ``check`` and the panels use, so a reader can find it here."""
     if v.label:
         return {}
-    return {"xlabel": f'<<FONT POINT-SIZE="8" COLOR="#1f5fa8">{name_of(v)}</FONT>>'}
+    return {"xlabel": f'<<FONT POINT-SIZE="9" COLOR="#1f5fa8">{name_of(v)}</FONT>>'}
 
 
 def _edge_label(v, j):

@@ -2,6 +2,7 @@
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 
 from explorer._common import fmt_num
@@ -21,6 +22,8 @@ COLOURS = {
     "wrong": "#ffb3b3",
 }
 COLUMNS = ("closed_form", "oracle", "finite_diff")
+# a number in e-notation: a browser breaks a line after its hyphen ("5e-" / "06")
+_E_NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d.]*e[-+]\d+")
 MAX_SHOWN = 60  # rows a printed report shows (every disagreement first); rows holds all
 _HEAD = (
     "node",
@@ -365,8 +368,13 @@ class CheckReport:
             f"<p><b>{e(self.root_label)}</b> = {e(fmt_num(self.root_value))} "
             f"<span class='ade-muted'>(h = {self.h:g})</span></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            + "".join(f"<p class='ade-muted'>{n}</p>" for n in notes)
+            + "".join(f"<p class='ade-muted'>{_unbroken(n)}</p>" for n in notes)
             + f"<p><span class='ade-status ade-check-summary' style='color:{STATUS[state]};"
             f"background:{tint(state)};padding:2px 6px;font-weight:bold'>"
             f"{e(self.summary())}</span></p></div>"
         )
+
+
+def _unbroken(text):
+    """HTML text with each e-notation number kept on one line."""
+    return _E_NUMBER.sub(lambda m: f"<span style='white-space:nowrap'>{m.group()}</span>", text)

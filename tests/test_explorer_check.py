@@ -374,3 +374,10 @@ def test_the_tape_evaluates_what_sympy_evaluates():
     assert Tape([sympy.Heaviside(x, 0), sympy.Heaviside(x)], [x])([0.0]) == [0.0, 0.5]
     odd = compile_exprs([sympy.DiracDelta(x) + x, x**2], [x])  # not a tape: SymPy's way
     assert odd([2.0]) == [2.0, 4.0]
+
+
+def test_a_number_in_the_notes_is_never_broken_across_lines():
+    """The page broke "(h 5e-06)" after its hyphen, "5e-" at a line's end and "06"
+    on the next: each e-notation number in the notes is kept on one line."""
+    html = check("sin(x)*y", x=2.15, y=1)._repr_html_()
+    assert "<span style='white-space:nowrap'>5e-06</span>" in html

@@ -76,6 +76,10 @@ def test_large_cells_are_shortened_and_still_equal():
         assert float(r.grad.xreplace(at)) == pytest.approx(r.node.grad, rel=1e-9, abs=1e-12)
         assert float(r.chain.xreplace(at)) == pytest.approx(r.node.grad, rel=1e-9, abs=1e-12)
     assert "where ξ1 = " in str(table) and "\\xi_{1}" in table.to_latex()
+    # the note that announces the ξ list comes before it, as text and in the page
+    text, page = str(table), table._repr_html_()
+    assert text.index("(ξ below)") < text.index("where ξ1 = ")
+    assert page.index("(ξ below)") < page.index(">where</p>")
 
 
 @pytest.mark.timeout(120)  # a hang fails the test; how fast it is, make bench measures

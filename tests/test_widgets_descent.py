@@ -5,6 +5,7 @@ them back off the page, the others read the words.
 """
 
 import html
+import math
 import re
 
 import pytest
@@ -24,10 +25,10 @@ def test_the_view_shows_the_models_numbers():
     assert "x* = 2/3, f* = 11/3 = 3.66667" in summary
     dist = num(abs(last["x"][0] - m.optimum["x"][0]), 3)
     assert f"distance now {dist}" in summary
-    rows = re.findall(r"<tr>(.*?)</tr>", p.table.value)[1:]
+    rows = re.findall(r"<tr>(.*?)</tr>", p.table.value)  # the heading rows have a class
     assert len(rows) == len(m.trajectory) == 6
     for row, pt in zip(rows, m.trajectory):
-        cells = re.findall(r"<td>(.*?)</td>", row)
+        cells = [re.sub("<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
         assert cells[1:4] == [num(pt["x"][0]), num(pt["f"]), num(abs(pt["grad"][0]), 4)]
         assert cells[4:] == [num(pt.get(c), 4) for c in ("predicted", "predicted2", "actual")]
     for name, rate in (("critical", m.critical_rate), ("best", m.best_rate)):
@@ -136,3 +137,48 @@ def test_the_rate_box_and_the_slider_follow_each_other():
     for bad in ("abc", "0", "100"):
         p.lr_text.value = bad  # refused: the slider's rate comes back
         assert p.lr_text.value == "0.105" and p.lr.value == 0.10495
+
+
+def test_the_steps_table_is_short_and_narrow():
+    """A long run shows its first and last points and says how many it leaves out;
+    two variables share one column (their values wrap there in a narrow column), and
+    a network's many variables give the distance from the start."""
+    from widgets._descent_table import EDGE
+
+    p = descent(lr=0.01, steps=1000)
+    table = p.table.value
+    assert table.count("<tr>") == 2 * EDGE + 1
+    assert f"… {1001 - 2 * EDGE} steps not shown" in table
+    assert f"<td>{1000 - EDGE + 1}</td>" in table and f"<td>{1000}</td>" in table
+    assert f"<td>{EDGE}</td>" not in table  # points 0 to EDGE - 1, then the gap
+
+    p = descent("x**2 + 10*y**2", x=1, y=0.5, lr=0.01, steps=3)
+    assert '<th rowspan="2">x, y</th>' in p.table.value
+    assert "<span>1</span>, <span>0.5</span>" in p.table.value
+
+    names = [f"a{i}" for i in range(6)]
+    p = descent(" + ".join(f"{n}**2" for n in names), **dict.fromkeys(names, 1.0), steps=2)
+    assert "|x − x₀|" in p.table.value
+    moved = math.dist(p.trajectory[1]["x"], p.trajectory[0]["x"])
+    assert f'<td class="ade-steps-point">{moved:.6g}</td>' in p.table.value
+
+
+def test_the_legend_is_off_the_path_and_the_optimum_is_said_once(monkeypatch):
+    """At rate 0.105 the path of the lecture's f zigzags over the whole plot: the
+    left plot's legend lies wholly under its axes, where it covers nothing drawn;
+    f* = 0 reads once, not "f* = 0 = 0" (11/3 still gets its decimals)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import widgets._descent_plot as plot
+
+    figures = []
+    monkeypatch.setattr(plot, "_png", lambda fig: figures.append(fig) or b"")
+    p = descent(lr=0.105, steps=10)
+    left = figures[-1].axes[0]
+    renderer = FigureCanvasAgg(figures[-1]).get_renderer()
+    legend, axes = left.get_legend().get_window_extent(renderer), left.get_window_extent(renderer)
+    assert legend.y1 <= axes.y0  # display coordinates: y grows upwards
+    assert "f* = 11/3 = 3.66667" in p.summary.value
+
+    q = descent("x**2 + 10*y**2", x=1, y=1, lr=0.05)
+    assert "f* = 0;" in q.summary.value and "= 0 = 0" not in q.summary.value

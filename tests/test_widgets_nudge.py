@@ -198,3 +198,21 @@ def test_the_taylor_line_says_why_there_is_no_second_order():
     p = nudge("x**1.5 + y", x=0.0, y=1.0)
     assert p.model.taylor.second is None
     assert "no Hessian here" in p.taylor.value and "ade-taylor-second" in p.taylor.value
+
+
+def test_a_typed_value_between_the_sliders_points_keeps_its_digits():
+    """The browser snaps a slider's value to its grid (min + k step) and sends that
+    back: typed 2.3456789 on a grid of 0.01 became 2.35, computed at 2.35. The grid is
+    shifted (same step, by less than a step) to pass through what was typed, and
+    Reset puts the start back on a grid that passes through it."""
+    from widgets._common import on_grid
+
+    p = nudge("x*y", x=1.0, y=2.0)
+    s, box = p.sliders["x"], p.typed["x"]
+    step, lo, hi = s.step, s.min, s.max
+    box.value = 2.3456789
+    assert s.value == 2.3456789 and on_grid(s, 2.3456789)
+    assert s.step == step and s.max == hi and lo - step < s.min <= lo
+    assert box.value == 2.3456789 and p.root.data == pytest.approx(2.3456789 * 2.0, rel=1e-12)
+    p.reset_values()
+    assert s.value == 1.0 and on_grid(s, 1.0) and box.value == 1.0

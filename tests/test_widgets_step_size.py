@@ -33,6 +33,22 @@ def test_the_view_shows_the_models_numbers():
     assert p.exact is p.model.exact and p.best_h is p.model.best_h  # read through
 
 
+def test_the_plot_and_the_table_go_to_the_page_together():
+    """A new h is drawn before any number changes, then the numbers and the picture
+    are sent back to back: the table never shows the new h over the old picture (it
+    ran 0.35 s ahead, the legend still naming the old h)."""
+    p = step_size()
+    events = []
+    draw = p._mark
+    p._mark = lambda h: events.append("drawn") or draw(h)
+    for cell in p.cells.values():
+        cell.observe(lambda c: events.append("number"), names="value")
+    p.plot.observe(lambda c: events.append("picture"), names="value")
+    p.h.value = 1e-6
+    assert events[0] == "drawn" and events[-1] == "picture" and "number" in events
+    assert "drawn" not in events[1:]
+
+
 def test_domain_error_is_shown_and_clears():
     x = Value(2.0, label="x")
     p = step_size(x.log(), x)
@@ -87,3 +103,24 @@ def test_a_derivative_without_a_value_at_x_is_said():
     p = step_size("x**1.5", x=0.0)
     assert "not finite at x" in p.notes.value
     assert p.plot.value[:8] == PNG
+
+
+@pytest.mark.parametrize("target", ["3*x**2 - 4*x + 5", "x*y"])
+def test_the_plots_title_and_legend_lie_inside_the_picture(target):
+    """The title saying which difference is exact (f'' = 0, f''' = 0: one line each)
+    and the legend under the plot are inside the figure: side by side the two
+    sentences ran past its edge ("…exact up to round-off (n" in the page)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from engine.graph import variables_of
+    from explorer import parse
+
+    root = parse(target, x=3.0, y=2.0) if "y" in target else parse(target, x=3.0)
+    p = step_size(root, next(v for v in variables_of(root) if v.label == "x"))
+    fig, ax = p._fig, p._legend_ax
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    assert "exact up to round-off" in ax.get_title()
+    box = fig.bbox
+    for artist in (ax.title, p._legend):
+        r = artist.get_window_extent(renderer)
+        assert box.x0 <= r.x0 and r.x1 <= box.x1 and box.y0 <= r.y0 and r.y1 <= box.y1, artist

@@ -211,7 +211,35 @@ def extend_to(slider, x, steps=400):
     sends the same state once more on leaving; by then it changes nothing."""
     span = slider.max - slider.min
     lo, hi = min(slider.min, x - 0.1 * span), max(slider.max, x + 0.1 * span)
-    step = (hi - lo) / steps
+    return _place(slider, x, lo, hi, (hi - lo) / steps)
+
+
+def on_grid(slider, x):
+    """x is one of the slider's own values (min + k step): the browser keeps it."""
+    k = (x - slider.min) / slider.step
+    return abs(k - round(k)) <= 1e-9 * max(1.0, abs(k))
+
+
+def move_to(slider, x):
+    """The slider to x (inside its range), with every digit of x kept: on its grid a
+    plain move, between its points a ``regrid``."""
+    if on_grid(slider, x):
+        slider.value = x
+    else:
+        regrid(slider, x)
+
+
+def regrid(slider, x):
+    """Move the slider to x, inside its range but between its grid's points: the
+    grid is shifted (by less than a step, same step) so that x is on it. Otherwise
+    the browser snaps x to the nearest point and sends that back: a typed 2.3456789
+    became 2.35, and the panel computed at 2.35."""
+    return _place(slider, x, slider.min, slider.max, slider.step)
+
+
+def _place(slider, x, lo, hi, step):
+    """The range [lo, hi] with its grid through x, and x, in one message (see
+    ``extend_to``)."""
     lo = x - math.ceil((x - lo) / step - 1e-9) * step
     with slider.hold_sync():
         with slider.hold_trait_notifications():
@@ -223,7 +251,8 @@ def extend_to(slider, x, steps=400):
 
 def typed_box(slider, on_extend=None, width="105px"):
     """A FloatText beside a slider (whose own readout clamps a typed value into its
-    range without a word): typed inside the range it moves the slider; typed past it,
+    range without a word): typed inside the range it moves the slider (``move_to``:
+    every digit typed is kept, where the browser would snap x to the slider's grid); typed past it,
     it extends the range (``extend_to``) and calls ``on_extend(x, lo, hi)`` so the
     panel can say so; it follows the slider when the slider moves. Use with
     ``readout=False`` on the slider."""
@@ -241,7 +270,7 @@ def typed_box(slider, on_extend=None, width="105px"):
         if not math.isfinite(x):
             box.value = slider.value
         elif slider.min <= x <= slider.max:
-            slider.value = x
+            move_to(slider, x)
         else:
             lo, hi = extend_to(slider, x)
             if on_extend is not None:

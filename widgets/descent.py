@@ -22,6 +22,7 @@ from explorer.descent import BETA, MAX_STEPS, METHODS, RATE_RANGE, DescentModel,
 from explorer.theory import rate_theory
 from widgets._common import MUTED, STATUS, Panel, error_html, image, num, row
 from widgets._descent_plot import draw
+from widgets._descent_table import steps_table
 from widgets._target import lecture_f
 
 RULER_INSET = 6  # px from the box's edge to the slider's track at either end (measured)
@@ -91,7 +92,7 @@ class Descent(Panel):
         )
         track.add_class("ade-rate-track")
         self.summary = W.HTML()
-        self.table = W.HTML(layout=W.Layout(max_height="260px", overflow="auto"))
+        self.table = W.HTML()  # fits the column: no box of its own to scroll
         self.plot = image("100%")
         self.widget = W.VBox(
             [
@@ -248,34 +249,8 @@ class Descent(Panel):
             body += error_html(self.verdict)
         return f'<div class="ade-summary">{body}</div>'
 
-    def _table(self, limit=200):
-        fn = self.fname
-        head = ["k", *self.names, fn, "|grad|", f"Δ{fn} predicted, 1st order",
-                "2nd order", f"Δ{fn} actual"]  # fmt: skip
-        rows = []
-        shown = self.trajectory if len(self.trajectory) <= limit else (
-            self.trajectory[: limit // 2] + [None] + self.trajectory[-limit // 2 :]
-        )  # fmt: skip
-        for p in shown:
-            if p is None:
-                rows.append(f'<td colspan="{len(head)}">…</td>')
-                continue
-            k = self.trajectory.index(p)
-            gnorm = math.sqrt(sum(g * g for g in p["grad"]))
-            # the changes to 4 digits (enough to compare them): the table fits 570 px
-            cells = [k, *map(num, p["x"]), num(p["f"]), num(gnorm, 4)]
-            cells += [num(p.get(c), 4) for c in ("predicted", "predicted2", "actual")]
-            rows.append("".join(f"<td>{c}</td>" for c in cells))
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        trs = "".join(f"<tr>{r}</tr>" for r in rows)
-        return (
-            "<style>.ade-steps td, .ade-steps th {padding: 1px 6px; text-align: right}"
-            ".ade-steps th {vertical-align: bottom; white-space: normal; min-width: 4em}</style>"
-            # its own box scrolls sideways in a narrow column, not the panel
-            '<div class="ade-scroll"><table class="ade-steps" '
-            'style="font-family:monospace;font-size:12px">'
-            f"<tr>{th}</tr>{trs}</table></div>"
-        )
+    def _table(self):
+        return steps_table(self.trajectory, self.names, self.fname)
 
 
 def descent(

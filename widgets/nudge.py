@@ -32,6 +32,7 @@ from widgets._common import (
     Panel,
     error_html,
     extend_to,
+    move_to,
     num,
     row,
     scroll_box,
@@ -339,8 +340,8 @@ class Nudge(Panel):
         """Every slider (so every variable) back to where it started."""
         self._quiet = True  # one refresh for all the sliders, not one per slider
         try:
-            for n, x in zip(self.names, self.start):
-                self.sliders[n].value = x
+            for n, x in zip(self.names, self.start):  # a typed value may have moved the grid
+                move_to(self.sliders[n], x)
         finally:
             self._quiet = False
         self.refresh()

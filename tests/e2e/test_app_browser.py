@@ -186,7 +186,8 @@ def shoot(page, theme):
 
 def test_the_page_keeps_values_typed_in_either_order(tmp_path, browser):
     """A student fills "start" first (a form's natural order) or the expression
-    first: either way x = 0.5, y = 3 is where x*y starts, f = 1.5."""
+    first: either way x = 0.5, y = 3 is where x*y starts, f = 1.5. A number typed
+    beside a slider is the number computed with, and is shown as typed."""
     server = Voila(str(tmp_path))
     page = browser.new_page(viewport={"width": 1000, "height": 1100})
     page.set_default_timeout(60_000)
@@ -223,6 +224,19 @@ def test_the_page_keeps_values_typed_in_either_order(tmp_path, browser):
         page.locator(".ade-row-z").wait_for(state="detached")
         typed(page, ".ade-values", "x = 2, y = -1.5")
         starts_at(2.0, -1.5, -3.0)
+
+        # a value typed between the slider's points keeps its digits (the browser
+        # snapped it to the grid: 2.3456789 became 2.35) and shows none it lacks
+        for x in (2.3456789, 1.05):
+            typed(page, ".ade-typed-x", repr(x))
+            page.wait_for_function(
+                "v => Math.abs(parseFloat(document.querySelector('.ade-output-value')"
+                ".textContent) - v) < 1e-12",
+                arg=x * -1.5,
+            )
+            time.sleep(0.5)  # the slider's answer, if it moved x
+            assert page.locator(".ade-typed-x input").input_value() == repr(x)
+            assert number(page, ".ade-output-value") == pytest.approx(x * -1.5, abs=1e-12)
         time.sleep(0.5)
         assert not problems, "\n".join(problems)
     finally:

@@ -15,7 +15,12 @@ JupyterLab Dark, the test reads the rendered page:
   background behind it, from the computed styles (semi-transparent text is blended
   over that background first);
 - at 1400 px no cell of the formula table scrolls inside its own box (at 1000 px a
-  long formula may: the column is 570 px).
+  long formula may: the column is 570 px);
+- the descent panel's table of steps (one variable, and two) scrolls neither
+  sideways nor inside a box of its own, at either width;
+- a graph's smallest text (the names of unlabelled nodes, in the lecture's chapter
+  9 graph) is at least 8 px high: a wide graph stops shrinking and scrolls in its
+  box instead; the nudge panel's graph begins right under its sliders.
 
 A second test puts the descent panel's rate slider at the critical and the best
 rate and sees the ruler's marks where the slider's handle is, at both widths.
@@ -35,7 +40,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHOTS = os.environ.get("SCREENSHOTS")
 
 CELLS = [
-    "from explorer import check, draw, formulas, lecture_neuron\n"
+    "from explorer import check, draw, formulas, lecture_neuron, parse\n"
     "from widgets import descent, nudge, step_size, training\n"
     "o = lecture_neuron()",
     "nudge(o)",
@@ -44,10 +49,25 @@ CELLS = [
     'draw(o, formulas="grad")',
     "step_size()",
     "descent(lr=0.1, steps=10)",
+    'descent("x**2 + 10*y**2", x=-0.0123, y=1, lr=0.05, steps=40)',
+    # the lecture's chapter 9 graph: wide, with the small names of unlabelled nodes
+    'draw(parse("(exp(2*n) - 1) / (exp(2*n) + 1)", n=0.8813735870195432))',
     # long enough (a few seconds) that the status is seen to move whatever the load
     'training(n_samples=40, hidden=(8, 8), steps=200, graph="micrograd")',
 ]
-NAMES = [None, "nudge", "check", "formulas", "draw", "step_size", "descent", "training"]
+NAMES = [
+    None,
+    "nudge",
+    "check",
+    "formulas",
+    "draw",
+    "step_size",
+    "descent",
+    "descent_xy",
+    "draw_tanh",
+    "training",
+]
+MIN_GRAPH_TEXT = 8  # px: the smallest text of a graph at its smallest scale
 
 # The page's own measurements, in one round trip per output.
 OVERFLOW_JS = """area => {
@@ -118,6 +138,42 @@ CONTRAST_JS = """area => {
 }"""
 
 
+# The descent panel's table of steps, and every box around it: none scrolls, either
+# way, and the table ends inside the output.
+STEPS_JS = """area => {
+  const box = area.getBoundingClientRect(), bad = [];
+  for (const t of area.querySelectorAll('table.ade-steps')) {
+    if (t.getBoundingClientRect().right > box.right + 1)
+      bad.push(`the steps table ends at ${t.getBoundingClientRect().right} > ${box.right}`);
+    for (let e = t; e && e !== area; e = e.parentElement) {
+      const st = getComputedStyle(e);
+      if (e.scrollWidth > e.clientWidth + 1 && st.overflowX !== 'visible')
+        bad.push(`${e.className || e.tagName} scrolls sideways: ${e.scrollWidth}`);
+      if (e.scrollHeight > e.clientHeight + 1 && ['auto', 'scroll'].includes(st.overflowY))
+        bad.push(`${e.className || e.tagName} scrolls: ${e.scrollHeight} > ${e.clientHeight}`);
+    }
+  }
+  return bad;
+}"""
+
+# The rendered size in px of each graph's smallest text: its font size in the SVG's
+# own units times the SVG's scale on the page.
+GRAPH_TEXT_JS = """area => {
+  let least = Infinity;
+  for (const svg of area.querySelectorAll('.ade-graph svg')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text'))
+      least = Math.min(least, parseFloat(getComputedStyle(t).fontSize) * scale);
+  }
+  return least === Infinity ? null : least;
+}"""
+
+# The nudge panel: how far below its last slider its graph begins.
+NUDGE_GAP_JS = """area => {
+  const s = [...area.querySelectorAll('.ade-slider')].map(e => e.getBoundingClientRect().bottom);
+  return area.querySelector('.ade-graph').getBoundingClientRect().top - Math.max(...s);
+}"""
+
 CELL_SCROLL_JS = """area => [...area.querySelectorAll('td .ade-scroll')]
   .filter(e => e.scrollWidth > e.clientWidth + 1)
   .map(e => `${e.textContent.trim().slice(0, 30)}: ${e.scrollWidth} > ${e.clientWidth}`)"""
@@ -152,6 +208,12 @@ def measure(page, where):
             ratios.append((c["ratio"], f"{where} {name}: {c['text']!r} {c['color']}"))
             if c["ratio"] < 4.5:
                 problems.append(f"{where} {name}: {c['text']!r} contrast {c['ratio']:.2f}")
+        problems += [f"{where} {name}: {bad}" for bad in page.evaluate(STEPS_JS, handle)]
+        least = page.evaluate(GRAPH_TEXT_JS, handle)
+        if least is not None and least < MIN_GRAPH_TEXT - 0.05:
+            problems.append(f"{where} {name}: a graph's text is {least:.1f} px high")
+        if name == "nudge" and (gap := page.evaluate(NUDGE_GAP_JS, handle)) > 120:
+            problems.append(f"{where} nudge: the graph begins {gap:.0f} px below the sliders")
         if "1400" in where and name == "formulas":
             for bad in page.evaluate(CELL_SCROLL_JS, handle):
                 problems.append(f"{where} a formula cell scrolls: {bad}")
@@ -166,8 +228,8 @@ def test_panels_fit_and_read_at_two_widths_in_both_themes(lab):
     nudge.locator(".ade-verdict").first.wait_for()
     assert nudge.locator(".ade-verdict").count() == 5
     assert output(page, 2).locator(".ade-check-verdict").count() == 5
-    for i in (5, 6, 7):
-        output(page, i).locator("img").first.wait_for()
+    for name in ("step_size", "descent", "descent_xy", "training"):
+        output(page, NAMES.index(name)).locator("img").first.wait_for()
 
     problems, ratios = [], []
     try:
