@@ -31,7 +31,7 @@ import numpy as np
 
 from engine import DomainError, second_and_third, vary
 from engine.evaluate import precise
-from explorer.target import lecture_f, point, resolve
+from explorer.target import lecture_f, point, resolve_one
 from explorer.theory import error_models, optimal_h, step_size_theory
 
 H_EXPONENTS = np.linspace(-12.0, 0.0, 121)  # the measured h: ten per decade, 1e-12 to 1
@@ -43,8 +43,10 @@ class StepSizeModel:
     """Finite differences of ``root`` with respect to ``var`` (see the module docstring).
 
     ``StepSizeModel(root, var)`` for a graph, ``StepSizeModel(f, x=3.0)`` for a
-    Python function of one Value, ``StepSizeModel("exp(x)", x=20)`` for a text; the
-    lecture's f at x = 3 by default.
+    Python function of one Value, ``StepSizeModel("exp(x)", x=20)`` for a text, and
+    ``StepSizeModel("x*y", "x", x=1, y=2)`` for one of several variables, the others
+    held at their values (``explorer.target.resolve_one``); the lecture's f at x = 3
+    by default.
 
     At the point (``move(x)``; ``.x0``): ``.backprop`` (x.grad), ``.exact`` (f'(x)
     from the closed form), ``.fx``, ``.d2``, ``.d3`` (f, f'', f'''), ``.models``
@@ -57,16 +59,10 @@ class StepSizeModel:
     ``.theory`` (each error model in words, with the values put in).
     """
 
-    def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3):
+    def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3, **values):
         if not (isinstance(h, (int, float)) and 1e-12 <= h <= 1):
             raise ValueError(f"h must be a number from 1e-12 to 1, got {h!r}")
-        self.root, variables, _ = resolve(target, var, 3.0 if x is None else x, "step_size")
-        if len(variables) != 1:
-            names = ", ".join(v.label or "?" for v in variables)
-            raise ValueError(f"step_size: pick one variable to vary (the graph has {names})")
-        (self.var,) = variables
-        if x is not None:
-            self.var.data = float(x)
+        self.root, self.var = resolve_one(target, var, x, values, "step_size")
         self.root.forward()  # the graph as the user left it may be stale
         self.h = float(h)
         self.move(self.var.data)

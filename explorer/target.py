@@ -70,6 +70,48 @@ def resolve(target, variables=None, start=None, what="this", default=1.0):
     )
 
 
+def resolve_one(target, var=None, x=None, values=None, what="this", default=3.0):
+    """(root, the one variable to vary) for a one-variable view (the step-size panel).
+
+    A Value: ``var`` picks its variable (needed when it has several), ``x`` sets it.
+    A text or a function: ``values`` are its variables' values by name, as for every
+    view; ``var`` names the one to vary (needed when there are several); ``x`` is the
+    variable x's value when there is one, else the varied variable's (``lambda t:
+    ...`` with ``x=3``). Variables given no value start at ``default``."""
+    values = dict(values or {})
+    if isinstance(target, Value):
+        if values:
+            raise TypeError(
+                f"{what}: values {sorted(values)} go with a text or a function, not a Value"
+            )
+        root, chosen, _ = resolve(target, var, None, what)
+        if len(chosen) != 1:
+            listed = ", ".join(v.label or "?" for v in chosen)
+            raise ValueError(f"{what}: pick one variable to vary (the graph has {listed})")
+        if x is not None:
+            chosen[0].data = float(x)
+        return root, chosen[0]
+    found = names(target) if isinstance(target, str) else None
+    if found is None and callable(target):
+        found = _parameter_names(target, what)
+    if found is None:
+        resolve(target, what=what)  # says what a target may be
+    if var is not None and not isinstance(var, str):
+        raise TypeError(f"{what}: for a text or a function, var is a variable's name")
+    if var is None and len(found) > 1:
+        choices = " or ".join(f"var={n!r}" for n in found)
+        raise ValueError(f"{what}: pick the variable to vary: {choices}")
+    name = var or found[0]
+    if name not in found:
+        raise ValueError(
+            f"{what}: no variable {name!r} to vary (the variables: {', '.join(found)})"
+        )
+    if x is not None:
+        values["x" if "x" in found else name] = x
+    root, variables, _ = resolve(target, None, values, what, default)
+    return root, next(v for v in variables if v.label == name)
+
+
 def resolve_with_grads(target, values, what):
     """``resolve`` for ``check``/``draw``/``formulas``: a graph built from text or a
     function gets its ``backward()`` here; a Value is taken as the user left it."""

@@ -172,3 +172,24 @@ def test_a_derivative_without_a_value_at_x():
     m = StepSizeModel("x**1.5", x=0.0)
     assert m.exact == 0 and not math.isfinite(m.d2)
     assert m.h_star == {"forward": None, "central": None}
+
+
+def test_one_of_several_variables_with_the_others_values_as_keywords():
+    """As every view takes values: ``"x*y"`` with x=1, y=2, varying y (d/dy = x = 1),
+    x held; without ``var`` the model asks which, in one line."""
+    m = StepSizeModel("x*y", "y", x=1.0, y=2.0)
+    assert (m.var.label, m.var.data, m.exact) == ("y", 2.0, 1.0)
+    m = StepSizeModel("x*y", "x", x=1.0, y=2.0)
+    assert (m.var.label, m.var.data, m.exact) == ("x", 1.0, 2.0)
+    assert StepSizeModel(lambda t: t * t, x=0.5).exact == 1.0  # x= is t's point
+    for args, kw, message in (
+        (("x*y",), dict(x=1, y=2), "pick the variable to vary: var='x' or var='y'"),
+        (("x*y", "z"), {}, "no variable 'z' to vary (the variables: x, y)"),
+        (("x*y", 5), {}, "var is a variable's name"),
+    ):
+        with pytest.raises((ValueError, TypeError)) as e:
+            StepSizeModel(*args, **kw)
+        assert message in str(e.value) and "\n" not in str(e.value)
+    a = Value(2.0, label="a")
+    with pytest.raises(TypeError, match="go with a text or a function, not a Value"):
+        StepSizeModel(a * a, y=3.0)

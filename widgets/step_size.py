@@ -62,8 +62,8 @@ class StepSize(Panel):
 
     READ_THROUGH = NUMBERS
 
-    def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3):
-        self.model = StepSizeModel(target, var, x=x, h=h)
+    def __init__(self, target=lecture_f, var=None, *, x=None, h=1e-3, **values):
+        self.model = StepSizeModel(target, var, x=x, h=h, **values)
         self.root, self.var = self.model.root, self.model.var
 
         self.h = W.FloatLogSlider(
@@ -274,9 +274,10 @@ def _latex(v):
     return latex(v.symbol) if v.label else ("x" if v.is_variable else "f")
 
 
-def step_size(target=lecture_f, var=None, *, x=None, h=1e-3):
-    """The step-size panel (see ``StepSize``); the lecture's f at x = 3 by default."""
-    return StepSize(target, var, x=x, h=h)
+def step_size(target=lecture_f, var=None, *, x=None, h=1e-3, **values):
+    """The step-size panel (see ``StepSize``); the lecture's f at x = 3 by default.
+    ``step_size("x*y", "y", x=1, y=2)``: the other variables' values as keywords."""
+    return StepSize(target, var, x=x, h=h, **values)
 
 
 __all__ = ["StepSize", "step_size"]
