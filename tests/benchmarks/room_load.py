@@ -1,6 +1,6 @@
 """The page under a class's load, on this machine only: memory and slider latency.
 
-    .venv/bin/python tests/benchmarks/room_load.py [--views 30] [--open 10] [--idle 120]
+    .venv/bin/python tests/benchmarks/room_load.py [--views 30] [--open 10] [--idle 120] [--write]
 
 Starts ``make app``'s server (``app/serve.py``, its default culling) on a free port of
 127.0.0.1 and drives it with Debian's Chromium (Playwright):
@@ -15,7 +15,8 @@ Starts ``make app``'s server (``app/serve.py``, its default culling) on a free p
    new output is measured: each must answer in under a second.
 
 Memory is the resident set (RSS) of the server and every process under it (the
-kernels), not the browser's. Prints a Markdown table for the README. Every request
+kernels), not the browser's. Prints a Markdown table; ``--write`` puts it in
+docs/page.md (between its ``room`` markers). Every request
 goes to 127.0.0.1; the number of pages and the time are bounded by the flags.
 """
 
@@ -95,6 +96,7 @@ def main():
     ap.add_argument("--views", type=int, default=30)
     ap.add_argument("--open", type=int, default=10)
     ap.add_argument("--idle", type=int, default=120, help="seconds of idle after the views")
+    ap.add_argument("--write", action="store_true", help="put the table in docs/page.md")
     args = ap.parse_args()
     if not (1 <= args.views <= 60 and 1 <= args.open <= 20 and 10 <= args.idle <= 600):
         ap.error("bounded: --views 1-60, --open 1-20, --idle 10-600")
@@ -163,10 +165,23 @@ def main():
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
         log.close()
+    table = "| load | memory / time | |\n|---|---|---|\n"
+    table += "".join("| " + " | ".join(r) + " |\n" for r in rows)
     print(f"\n{os.cpu_count()} cores; server {url} (cull: app/serve.py's defaults)\n")
-    print("| load | memory / time | |\n|---|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
+    print(table)
+    if args.write:
+        write_table(table)
+
+
+def write_table(table):
+    """Put the table between docs/page.md's room markers: no figure copied by hand."""
+    path = os.path.join(REPO, "docs", "page.md")
+    text = open(path, encoding="utf-8").read()
+    head, rest = text.split("<!-- room -->\n", 1)
+    _, tail = rest.split("<!-- /room -->", 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{head}<!-- room -->\n{table}<!-- /room -->{tail}")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
