@@ -10,8 +10,9 @@ follow for a page served to a class from one machine:
   A request, websocket included, that carries an ``Origin`` other than the page's
   own is refused the same way: another site cannot type into the page or read it.
 - **The room has a size.** At most ``max_kernels`` kernels run at once; one more
-  page view gets a short page saying the room is full (503), not a kernel. Kernels
-  are culled: one with no page connected (the tab closed or reloaded) goes after
+  page view gets a short page saying the room is full (503), not a kernel. A tab
+  closed or reloaded shuts its kernel down at once (``Page``). Kernels are also
+  culled: one with no page connected (a tab that crashed) goes after
   ``cull_seconds`` without activity (Jupyter's kernel manager culler), one whose
   page is open but untouched for ``idle_minutes`` goes too (an abandoned tab); the
   page then says its session ended and offers a reload (the template
@@ -54,6 +55,17 @@ class Refused(tornado.web.RequestHandler):
             self.finish(self.body)
 
 
+class Page(TornadoVoilaHandler):
+    """Voila's page, which also sets the ``_xsrf`` cookie. When its tab closes, the
+    page asks the server to shut its kernel down (a POST carrying that cookie's
+    token); Voila's own page never sets the cookie, so the server refused the POST
+    and a closed tab's kernel lived on until the culler came for it."""
+
+    async def get(self, path=None):
+        self.xsrf_token  # noqa: B018 (reading it sets the cookie, before the page streams)
+        return await super().get(path)
+
+
 class Room(tornado.web.Application):
     """Voila's Tornado application with the checks of the module docstring."""
 
@@ -88,6 +100,9 @@ class Room(tornado.web.Application):
                 return self.get_handler_delegate(
                     request, Refused, {"status": 503, "message": "full", "body": body}
                 )
+            return self.get_handler_delegate(
+                request, Page, delegate.handler_kwargs, delegate.path_args, delegate.path_kwargs
+            )
         return delegate
 
 

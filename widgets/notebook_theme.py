@@ -7,14 +7,20 @@ they stayed white boxes. ``follow_theme()`` displays, once, the same stylesheet 
 for those images: in a dark theme they are inverted and their hues turned back
 (``invert(0.88) hue-rotate(180deg)``), so white becomes the page's dark grey, black
 ink becomes light and a blue line stays blue. Nothing in matplotlib or IPython is
-changed: the rule lives in the notebook's output and goes with it.
+changed: the rule lives in the notebook's output and goes with it, and it reaches
+only the figures of the notebook that shows it.
 """
 
 import ipywidgets as W
 
 from widgets._common import DARK
 
-FIGURE_CSS = f"{DARK} .jp-RenderedImage img {{ filter: invert(0.88) hue-rotate(180deg); }}"
+# only in the notebook that shows the rule (``:has``): another notebook open beside
+# it in the same JupyterLab keeps its figures as they are
+FIGURE_CSS = (
+    f"{DARK} .jp-Notebook:has(.ade-figure-theme) .jp-RenderedImage img "
+    "{ filter: invert(0.88) hue-rotate(180deg); }"
+)
 
 
 def follow_theme():

@@ -7,9 +7,11 @@ Starts ``make app``'s server (``app/serve.py``, its default culling) on a free p
 
 1. one page view, ready (its verdicts shown): the memory of the server and its
    kernels with one page open: "one page";
-2. ``--views`` page views in a row, each opened, ready, then closed (a projector
-   reloaded, a class arriving), then idle: the memory is sampled every 5 s for
-   ``--idle`` seconds; it must come back within 20% of one page's;
+2. ``--views`` page views in a row, each opened, ready, then left (a projector
+   reloaded, a class arriving and leaving: as it unloads, the page asks the server to
+   shut its kernel down; one that cannot, a crashed tab, is culled after a minute),
+   then idle: the memory is sampled every 5 s for ``--idle`` seconds; it must come
+   back within 20% of one page's;
 3. ``--open`` pages open at once, each ready; then in each page in turn a slider
    is moved (the x1 handle, one arrow key) and the time until that page shows the
    new output is measured: each must answer in under a second.
@@ -129,6 +131,7 @@ def main():
             for _ in range(args.views):
                 page = open_page(browser, url)
                 peak = max(peak, rss_mb(server))
+                page.goto("about:blank")  # left, as a reload or a closed tab: it unloads
                 page.close()
             took = time.monotonic() - t0
             rows.append((f"{args.views} page views in a row (opened, ready, closed)",

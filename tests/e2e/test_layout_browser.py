@@ -343,7 +343,8 @@ def test_the_rate_ruler_marks_sit_where_the_slider_goes(lab):
 
 def test_a_notebooks_own_figures_follow_the_theme(lab):
     """``follow_theme()``: a plain ``plt.plot`` figure is turned over in JupyterLab
-    Dark (white ground to dark, dark ink to light) and left alone in Light."""
+    Dark (white ground to dark, dark ink to light) and left alone in Light; a figure
+    of another notebook in the same JupyterLab page is left alone in both."""
     lab.notebook(
         "figure.ipynb",
         [
@@ -357,10 +358,20 @@ def test_a_notebooks_own_figures_follow_the_theme(lab):
     img = output(page, 1).locator("img").first  # the output area is the .jp-RenderedImage
     img.wait_for()
     filter_of = "e => getComputedStyle(e).filter"
+    other = page.evaluate_handle(
+        """() => {
+            const nb = document.createElement('div');
+            nb.className = 'jp-Notebook';
+            nb.innerHTML = '<div class="jp-RenderedImage"><img></div>';
+            document.body.appendChild(nb);
+            return nb.querySelector('img');
+        }"""
+    )  # another notebook's figure, in the same page
     try:
         assert img.evaluate(filter_of) == "none"
         set_theme(page, "JupyterLab Dark")
         assert "invert" in img.evaluate(filter_of)
+        assert other.evaluate(filter_of) == "none"
     finally:
         set_theme(page, "JupyterLab Light")
     page.close()

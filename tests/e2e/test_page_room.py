@@ -166,3 +166,25 @@ def test_an_open_page_left_idle_frees_its_kernel_and_says_so(tmp_path, browser):
     finally:
         page.close()
         server.stop()
+
+
+def test_leaving_the_page_frees_its_kernel_at_once(tmp_path, browser):
+    """A page reloaded (a projector refreshed) or left for another asks the server,
+    as it unloads, to shut its kernel down: gone in seconds, long before the
+    culler's minute (set to 10 minutes here, so it cannot be what freed it)."""
+    server = Voila(str(tmp_path), cull_seconds=600)
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server.url)
+        page.locator(".ade-expression input").wait_for()
+        (first,) = kernels(server)
+        page.reload()
+        page.locator(".ade-expression input").wait_for()
+        assert wait_for(lambda: [k.pid for k in kernels(server)] not in ([], [first.pid]), 20)
+        assert len(kernels(server)) == 1, "a reloaded page kept its old kernel"
+        page.goto("about:blank")
+        assert wait_for(lambda: not kernels(server), 20), "a page left kept its kernel"
+    finally:
+        page.close()
+        server.stop()
