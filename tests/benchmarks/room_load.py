@@ -134,7 +134,7 @@ def main():
                 page.goto("about:blank")  # left, as a reload or a closed tab: it unloads
                 page.close()
             took = time.monotonic() - t0
-            rows.append((f"{args.views} page views in a row (opened, ready, closed)",
+            rows.append((f"{args.views} page views in a row (opened, ready, left)",
                          f"peak {peak:.0f} MB, {kernels(server)} kernels at the end",
                          f"{took:.0f} s"))  # fmt: skip
             back, samples, t0 = None, [], time.monotonic()
