@@ -13,12 +13,13 @@ stepper at three steps and the exercise, in the light and dark themes
 import os
 
 import pytest
+from conftest import REPO
+from test_layout_browser import output, set_theme
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = pytest.mark.browser
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHOTS = os.environ.get("SCREENSHOTS")
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
@@ -32,18 +33,6 @@ CELLS = [
     "stepper = backprop(f)\nstepper",
     "quiz = exercise(f)\nquiz",
 ]
-
-
-def output(page, i):
-    return page.locator(".jp-Notebook .jp-CodeCell").nth(i).locator(".jp-OutputArea-output")
-
-
-def set_theme(page, theme):
-    page.evaluate(
-        "t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme
-    )
-    page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme)
-    page.wait_for_timeout(400)
 
 
 def wait_text(page, locator, text):
